@@ -1,0 +1,54 @@
+"""Per-request context that travels with a call: correlation id, caller identity, deadline.
+
+The gateway sets it from the HTTP request, gRPC metadata carries it to services, the event
+envelope carries it to consumers; log records read it from here.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+# gRPC metadata keys (lower case, as gRPC requires).
+CORRELATION_ID_KEY = "x-correlation-id"
+CALLER_USER_ID_KEY = "x-caller-user-id"
+CALLER_TIER_KEY = "x-caller-tier"
+CALLER_ROLES_KEY = "x-caller-roles"
+INTERNAL_TOKEN_KEY = "x-internal-token"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as established by the gateway from a verified access token."""
+
+    user_id: str
+    tier: str = "free"
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+
+correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+caller: ContextVar[Caller | None] = ContextVar("caller", default=None)
+# Absolute deadline (time.monotonic()) of the call being served, if the caller set one.
+deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
+
+
+def new_correlation_id() -> str:
+    """A fresh correlation id (hex uuid4)."""
+    return uuid.uuid4().hex
+
+
+def current_correlation_id() -> str:
+    """The current correlation id, creating and storing one if none is set."""
+    value = correlation_id.get()
+    if value is None:
+        value = new_correlation_id()
+        correlation_id.set(value)
+    return value
+
+
+def time_remaining() -> float | None:
+    """Seconds left before the current call's deadline, or None without a deadline."""
+    value = deadline.get()
+    return None if value is None else max(0.0, value - time.monotonic())

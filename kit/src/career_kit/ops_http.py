@@ -1,0 +1,60 @@
+"""The HTTP side of a service: /healthz, /readyz, /metrics, plus routes a service adds
+(billing and social receive third-party webhooks here)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from career_kit.grpc.health import Readiness
+from career_kit.metrics import render_latest
+
+
+def ops_app(readiness: Readiness, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """Liveness, readiness and metrics endpoints, and the service's own HTTP routes."""
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        checks = await readiness.check()
+        ready = Readiness.ready(checks)
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    async def metrics(_: Request) -> Response:
+        body, content_type = render_latest()
+        return Response(body, media_type=content_type)
+
+    async def not_found(request: Request, _: Exception) -> Response:
+        return JSONResponse(
+            {"type": "about:blank", "title": "Not Found", "status": 404,
+             "detail": f"no route for {request.url.path}"},
+            status_code=404, media_type="application/problem+json")
+
+    return Starlette(
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
+                *extra_routes],
+        exception_handlers={404: not_found},
+    )
+
+
+class EmbeddedServer(uvicorn.Server):
+    """uvicorn inside a process that handles its own signals (the service runtime does)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def embedded_http_server(app: Starlette, host: str, port: int) -> EmbeddedServer:
+    """An uvicorn server for `app`, to run with `await server.serve()` in the current loop."""
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
+                            lifespan="off")
+    return EmbeddedServer(config)

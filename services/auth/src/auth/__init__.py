@@ -1,0 +1,1 @@
+"""The auth service (see ../../README.md for what it owns)."""

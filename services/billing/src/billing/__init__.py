@@ -1,0 +1,1 @@
+"""The billing service (see ../../README.md for what it owns)."""

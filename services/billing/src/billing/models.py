@@ -1,0 +1,9 @@
+"""Tables of the billing service. Alembic compares migrations against `metadata`."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from career_kit.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()

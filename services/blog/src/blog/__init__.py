@@ -1,0 +1,1 @@
+"""The blog service (see ../../README.md for what it owns)."""

@@ -1,0 +1,1 @@
+"""The cv service (see ../../README.md for what it owns)."""

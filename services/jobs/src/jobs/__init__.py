@@ -1,0 +1,1 @@
+"""The jobs service (see ../../README.md for what it owns)."""

@@ -1,0 +1,1 @@
+"""The social service (see ../../README.md for what it owns)."""

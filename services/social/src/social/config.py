@@ -1,0 +1,17 @@
+"""Settings of the social service: `SOCIAL_*` variables plus the platform's (see .env.example)."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from career_kit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SOCIAL_", env_file=".env", extra="ignore")
+
+    service_name: ClassVar[str] = "social"
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/career_social"
+    grpc_port: int = 50054
+    http_port: int = 8104
