@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,9 +58,11 @@ async def _admin(url: str, statement: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+def infra() -> Iterator[Infra]:
     """The session's PostgreSQL, NATS and Redis."""
-    root: Path = tmp_path_factory.mktemp("infra")
+    # Not under pytest's basetemp: pytest makes that private to root at every start, and as
+    # root PostgreSQL runs as another user that must traverse the path.
+    root = Path(tempfile.mkdtemp(prefix="career-infra-"))
     started: list = []
     try:
         if url := os.environ.get("TEST_POSTGRES_URL"):
@@ -87,6 +91,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     finally:
         for server in reversed(started):
             server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from career_kit import context
 
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,5 +47,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Access logs are replaced by our own request logs with correlation ids.
-    for noisy in ("uvicorn.access", "nats"):
+    for noisy in ("uvicorn.access", "uvicorn.error", "nats"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

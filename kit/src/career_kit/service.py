@@ -135,10 +135,7 @@ class ServiceRuntime:
         log.info("serving", extra={"grpc_port": settings.grpc_port,
                                    "http_port": settings.http_port})
         stopped = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not stopped and task.exception() is not None:
-                log.error("component failed; shutting down", exc_info=task.exception())
+        failed = await _until_stopped_or_failed(stopped, tasks)
 
         # Drain: stop being ready, finish in-flight calls and messages, publish what is committed.
         log.info("draining")
@@ -158,6 +155,21 @@ class ServiceRuntime:
         await db.dispose()
         stopped.cancel()
         log.info("stopped")
-        failed = [t for t in done if t is not stopped and t.exception() is not None]
         if failed:
             sys.exit(1)
+
+
+async def _until_stopped_or_failed(stopped: asyncio.Task, tasks: list[asyncio.Task]) -> bool:
+    """Wait for the stop signal; True if a component crashed first (a finished one is fine:
+    a service without subscriptions has a consumer that returns at once)."""
+    running = set(tasks)
+    while True:
+        done, _ = await asyncio.wait({stopped, *running}, return_when=asyncio.FIRST_COMPLETED)
+        if stopped in done:
+            return False
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("component %s failed; shutting down", task.get_name(),
+                          exc_info=task.exception())
+                return True
+        running -= done
