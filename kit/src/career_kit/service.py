@@ -1,6 +1,6 @@
 """The service runtime: one composition shape for every service.
 
-A service's main.py gives its settings, its migrations folder and a `compose(resources)`
+A service's main.py gives its settings and a `compose(resources)`
 function that wires its domain (gRPC servicers, event subscriptions, HTTP routes, background
 jobs) onto what the runtime built. The runtime owns the rest: logging, the database, NATS, Redis,
 streams, the outbox relay, consumers, the gRPC and ops HTTP servers, and a graceful drain on
@@ -70,11 +70,22 @@ Compose = Callable[[Resources], Components]
 class ServiceRuntime:
     """Runs one service: `main()` parses `serve` / `migrate`."""
 
-    def __init__(self, settings: ServiceSettings, migrations_dir: Path, compose: Compose) -> None:
+    def __init__(self, settings: ServiceSettings, compose: Compose) -> None:
         self.settings = settings
-        self.migrations_dir = migrations_dir
         self.compose = compose
         self.name = settings.service_name
+
+    @property
+    def migrations_dir(self) -> Path:
+        """services/<name>/migrations: beside the sources in a checkout (editable install),
+        under the working directory in the container image (installed as a package)."""
+        module = sys.modules[type(self.settings).__module__]
+        candidates = [Path(module.__file__).resolve().parents[2] / "migrations",
+                      Path.cwd() / "services" / self.name / "migrations"]
+        for candidate in candidates:
+            if (candidate / "env.py").is_file():
+                return candidate
+        raise FileNotFoundError(f"no migrations for {self.name} in {candidates}")
 
     def main(self, argv: Sequence[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"python -m {self.name}.main")

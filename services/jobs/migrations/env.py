@@ -2,7 +2,6 @@
 
 from career_kit.events.tables import metadata as event_metadata
 from career_kit.migrations import run_env
-
 from jobs.models import Base
 
 run_env([Base.metadata, event_metadata])

@@ -22,9 +22,14 @@ limited to 63 characters, hence the truncation everywhere.
 {{- end }}
 {{- end }}
 
-{{/* Name of one component's resources, e.g. "<release>-career-tools-auth". Takes (dict "root" $ "component" "auth"). */}}
+{{/*
+Name of one component's resources, e.g. "<release>-career-tools-auth". The full name is
+shortened to make room for the suffix, so that long release names still give each component
+its own name. Takes (dict "root" $ "component" "auth").
+*/}}
 {{- define "career-tools.componentName" -}}
-{{- printf "%s-%s" (include "career-tools.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- $prefix := include "career-tools.fullname" .root | trunc (int (sub 62 (len .component))) | trimSuffix "-" }}
+{{- printf "%s-%s" $prefix .component }}
 {{- end }}
 
 {{- define "career-tools.chart" -}}

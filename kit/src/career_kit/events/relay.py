@@ -179,7 +179,8 @@ class OutboxRelay:
             try:
                 conn = await asyncpg.connect(sync_url(self.db.url))
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                while not self._stopping.is_set() and not conn.is_closed():
+                while not self._stopping.is_set() and not conn.is_closed():  # noqa: ASYNC110
+                    # asyncpg has no "connection lost" awaitable; check it at the poll pace.
                     await asyncio.sleep(self.poll_interval)
             except asyncio.CancelledError:
                 raise

@@ -1,1 +1,2 @@
-"""gRPC bootstrap: server with health, reflection and interceptors; clients with deadlines and retries."""
+"""gRPC bootstrap: a server with health, reflection and interceptors; clients with deadlines
+and retries."""

@@ -53,7 +53,9 @@ class LiveHealthServicer(HealthServicer):
         self._names = set(service_names) | {""}
         self._readiness = readiness
 
-    async def Check(self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext):  # noqa: N802
+    async def Check(
+        self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext
+    ) -> health_pb2.HealthCheckResponse:
         if request.service not in self._names:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service!r}")
         ready = Readiness.ready(await self._readiness.check())

@@ -59,7 +59,8 @@ class _Interceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return None
         method = handler_call_details.method
-        return _wrap(handler, lambda behaviour, streaming: self.around(behaviour, method, streaming))
+        return _wrap(handler, lambda behaviour, streaming: self.around(behaviour, method,
+                                                                        streaming))
 
     def around(self, behaviour: Behaviour, method: str, streaming: bool) -> Behaviour:
         raise NotImplementedError  # every subclass defines its own wrapping

@@ -1,12 +1,7 @@
 """Composition root of the blog service: `python -m blog.main serve|migrate`."""
 
-from pathlib import Path
-
-from career_kit.service import Components, Resources, ServiceRuntime
-
 from blog.config import Settings
-
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from career_kit.service import Components, Resources, ServiceRuntime
 
 
 def compose(resources: Resources) -> Components:
@@ -15,7 +10,7 @@ def compose(resources: Resources) -> Components:
 
 
 def main() -> None:
-    ServiceRuntime(Settings(), MIGRATIONS_DIR, compose).main()
+    ServiceRuntime(Settings(), compose).main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,126 @@
+"""The platform as the SPA sees it: one door, every service healthy behind it, errors as
+RFC 9457 problem+json, the security headers on every answer, webhooks routed to their owners."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from devstack.stack import SERVICES, StackPorts
+
+PROBLEM = "application/problem+json"
+
+
+def _is_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert response.headers.get("x-request-id")
+    return body
+
+
+def test_every_service_is_serving_behind_the_gateway(gateway) -> None:
+    response = gateway.get("/readyz")
+    assert response.status_code == 200, response.text
+    checks = response.json()["checks"]
+    for service in SERVICES:
+        assert checks[service] == "SERVING", checks
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_one_service_readiness_through_the_gateway(gateway, service) -> None:
+    response = gateway.get(f"/readyz/{service}")
+    assert response.status_code == 200, response.text
+
+
+def test_unknown_route_is_a_problem(gateway) -> None:
+    body = _is_problem(gateway.get("/api/no-such-thing"), 404)
+    assert body["instance"] == "/api/no-such-thing"
+
+
+def test_oversized_body_is_a_problem(gateway) -> None:
+    _is_problem(gateway.post("/webhooks/stripe/events", content=b"x" * (2 * 1024 * 1024)), 413)
+
+
+def test_security_headers_on_every_answer(gateway) -> None:
+    for response in (gateway.get("/healthz"), gateway.get("/nope")):
+        headers = response.headers
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert headers["strict-transport-security"].startswith("max-age=")
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"]
+
+
+def test_openapi_document_and_docs_are_served(gateway) -> None:
+    spec = gateway.get("/openapi.json").json()
+    assert spec["info"]["title"] == "Career Tools API"
+    assert "/readyz" in spec["paths"]
+    assert gateway.get("/docs").status_code == 200
+
+
+def test_stripe_webhooks_reach_billing_untouched(gateway, stack) -> None:
+    """Billing has no webhook handler yet, so its own 404 comes back: proof the request
+    crossed the gateway to billing's HTTP port with its path intact."""
+    body = _is_problem(gateway.post("/webhooks/stripe/events", content=b'{"id": "evt_1"}',
+                                    headers={"Stripe-Signature": "t=1,v1=abc"}), 404)
+    assert body["detail"] == "no route for /webhooks/stripe/events"
+
+
+def test_metrics_are_exposed(gateway) -> None:
+    gateway.get("/healthz")
+    assert "http_requests_total" in gateway.get("/metrics").text
+
+
+def test_make_run_starts_everything_and_stops_on_ctrl_c(tmp_path, infra) -> None:
+    """`make run` without its install step: servers from pip packages in a data folder,
+    migrations, eight processes, the URLs printed, then Ctrl-C (SIGINT) stops it all."""
+    defaults = StackPorts.defaults()
+    for port in [defaults.gateway, *(p.grpc for p in defaults.services.values())]:
+        with httpx.Client() as client:
+            try:
+                client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+                pytest.fail(f"port {port} is taken; `make run` needs its default ports")
+            except httpx.TransportError:
+                pass
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("POSTGRES_URL", "NATS_URL", "REDIS_URL")}
+    process = subprocess.Popen([sys.executable, "-m", "devstack.run", "--data-dir",
+                                str(tmp_path / "data")], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        output = "".join(lines)
+        assert "Career Tools is up" in output, output
+        assert "API docs: http://127.0.0.1:8000/docs" in output
+        ready = httpx.get("http://127.0.0.1:8000/readyz", timeout=10)
+        assert ready.status_code == 200
+        assert all(ready.json()["checks"][s] == "SERVING" for s in SERVICES)
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, rest
+        assert "Stopped." in rest
+        with pytest.raises(httpx.TransportError):
+            httpx.get("http://127.0.0.1:8000/healthz", timeout=1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
