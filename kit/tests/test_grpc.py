@@ -206,3 +206,13 @@ async def test_reflection_lists_the_services(server) -> None:
             names = {s.name for s in response.list_services_response.service}
             break
     assert {SERVICE, "grpc.health.v1.Health"} <= names
+
+
+async def test_an_unsafe_correlation_id_is_replaced(server) -> None:
+    target, _, _ = server
+    async with grpc.aio.insecure_channel(target) as channel:
+        reply = await _method(channel, "Whoami")(
+            Struct(), timeout=3,
+            metadata=(("x-internal-token", SECRET), ("x-correlation-id", "bad id; forged=log")))
+    assert reply["correlation_id"] != "bad id; forged=log"
+    assert context.valid_correlation_id(reply["correlation_id"])

@@ -32,5 +32,11 @@ def test_a_line_has_the_request_context() -> None:
 
 
 def test_without_context_there_is_no_correlation_id() -> None:
-    line = _format("plain")
+    cid = context.correlation_id.set(None)
+    who = context.caller.set(None)
+    try:
+        line = _format("plain")
+    finally:
+        context.correlation_id.reset(cid)
+        context.caller.reset(who)
     assert "correlation_id" not in line and "user_id" not in line

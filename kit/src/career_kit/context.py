@@ -6,6 +6,7 @@ envelope carries it to consumers; log records read it from here.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from contextvars import ContextVar
@@ -32,6 +33,16 @@ correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=No
 caller: ContextVar[Caller | None] = ContextVar("caller", default=None)
 # Absolute deadline (time.monotonic()) of the call being served, if the caller set one.
 deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
+
+
+# What a correlation id may look like when it comes from outside (a header, metadata): it ends
+# up in every log line, so arbitrary text is replaced rather than trusted.
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+
+def valid_correlation_id(value: str | None) -> bool:
+    """True if `value` is acceptable as a correlation id from a caller."""
+    return value is not None and _CORRELATION_ID.fullmatch(value) is not None
 
 
 def new_correlation_id() -> str:

@@ -35,7 +35,7 @@ def ops_app(readiness: Readiness, extra_routes: Sequence[BaseRoute] = ()) -> Sta
     async def not_found(request: Request, _: Exception) -> Response:
         return JSONResponse(
             {"type": "about:blank", "title": "Not Found", "status": 404,
-             "detail": f"no route for {request.url.path}"},
+             "detail": f"no route for {request.url.path}", "instance": request.url.path},
             status_code=404, media_type="application/problem+json")
 
     return Starlette(

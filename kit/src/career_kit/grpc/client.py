@@ -110,6 +110,9 @@ def create_channel(
         ("grpc.service_config", _service_config([HEALTH_SERVICE, *idempotent])),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_permit_without_calls", 0),
+        # After a peer restarts, reconnect within seconds instead of gRPC's 120 s backoff cap.
+        ("grpc.initial_reconnect_backoff_ms", 200),
+        ("grpc.max_reconnect_backoff_ms", 5_000),
     ]
     return grpc.aio.insecure_channel(
         target, options=options,

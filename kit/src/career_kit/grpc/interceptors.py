@@ -78,9 +78,9 @@ class RequestContextInterceptor(_Interceptor):
 
     def _bind(self, ctx: ServicerContext, method: str) -> list[tuple[Any, Any]]:
         md = _metadata(ctx)
-        tokens = [(context.correlation_id,
-                   context.correlation_id.set(md.get(context.CORRELATION_ID_KEY)
-                                              or context.new_correlation_id()))]
+        incoming = md.get(context.CORRELATION_ID_KEY)
+        cid = incoming if context.valid_correlation_id(incoming) else context.new_correlation_id()
+        tokens = [(context.correlation_id, context.correlation_id.set(cid))]
         remaining = ctx.time_remaining()
         tokens.append((context.deadline, context.deadline.set(
             None if remaining is None else time.monotonic() + remaining)))

@@ -1,0 +1,71 @@
+"""Settings of the gateway: `GATEWAY_*` variables plus the platform's (see kit settings).
+
+The Helm chart sets the same names (GATEWAY_<SERVICE>_GRPC_TARGET, GATEWAY_<SERVICE>_WEBHOOK_URL,
+GATEWAY_CORS_ORIGINS as a comma-separated list, GATEWAY_MAX_BODY_BYTES).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from career_kit.settings import PlatformSettings
+
+# Every service the gateway talks to, in the order reports list them.
+SERVICE_NAMES: tuple[str, ...] = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+
+    host: str = "0.0.0.0"
+    http_port: int = 8000
+    # Browser origins allowed to call the API with credentials. "*" is refused: with credentials
+    # it would let any web page act as the signed-in user.
+    cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
+    # Largest request body accepted, by Content-Length or counted while a chunked body arrives.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # Deadline of a gRPC call made for an HTTP request.
+    grpc_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Deadline of each check behind /readyz; below the 2 s the kubelet gives the whole probe.
+    readiness_timeout_seconds: float = Field(default=1.5, gt=0)
+    # How long a forwarded webhook may take before the sender gets 504 (and retries).
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Peers whose X-Forwarded-* headers uvicorn trusts for the client address and scheme.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Seconds in-flight requests get after SIGTERM.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+
+    auth_grpc_target: str = "127.0.0.1:50051"
+    cv_grpc_target: str = "127.0.0.1:50052"
+    jobs_grpc_target: str = "127.0.0.1:50053"
+    social_grpc_target: str = "127.0.0.1:50054"
+    billing_grpc_target: str = "127.0.0.1:50055"
+    notify_grpc_target: str = "127.0.0.1:50056"
+    blog_grpc_target: str = "127.0.0.1:50057"
+
+    # HTTP ports of the services that receive third-party webhooks (their ops server).
+    billing_webhook_url: str = "http://127.0.0.1:8105"
+    social_webhook_url: str = "http://127.0.0.1:8104"
+
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _refuse_wildcard_origin(cls, value: list[str]) -> list[str]:
+        if "*" in value:
+            raise ValueError("GATEWAY_CORS_ORIGINS must list origins; '*' is not allowed")
+        return [origin.rstrip("/") for origin in value]
+
+    def grpc_targets(self) -> dict[str, str]:
+        """Service name -> host:port of its gRPC server."""
+        return {name: getattr(self, f"{name}_grpc_target") for name in SERVICE_NAMES}

@@ -1,0 +1,111 @@
+"""Composition root of the gateway: `create_app(settings)` and `python -m gateway.main`.
+
+`create_app` wires settings, problem handlers, middlewares and routers; its lifespan opens what
+requests share (a gRPC channel per service, a Redis client, the webhook HTTP client) and closes
+them at shutdown. Handlers get them through the aliases in deps.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+import uvicorn
+from fastapi import FastAPI
+
+from career_kit.logs import configure_logging
+from gateway.api_docs import docs_csp, docs_router, render_docs_page
+from gateway.clients import ServiceClients
+from gateway.config import GatewaySettings
+from gateway.middleware import gateway_middleware
+from gateway.problems import PROBLEM_RESPONSES, install_problem_handlers
+from gateway.routers import ops, webhooks
+
+log = logging.getLogger("gateway.main")  # not "__main__" under `python -m`
+
+TITLE = "Career Tools API"
+OPENAPI_URL = "/openapi.json"
+DOCS_URL = "/docs"
+DESCRIPTION = (
+    "The one HTTP API of Career Tools. Errors are RFC 9457 problem details "
+    "(`application/problem+json`); every response carries an `X-Request-ID`."
+)
+
+try:
+    VERSION = version("career-gateway")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    VERSION = "0.0.0"
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    """The gateway application for `settings` (nothing connects until its lifespan starts)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        clients = ServiceClients.from_settings(settings)
+        # Short socket timeouts: a Redis that stopped answering must fail a check, not hang it.
+        redis = aioredis.from_url(settings.platform.redis_url, socket_connect_timeout=2,
+                                  socket_timeout=2)
+        # trust_env=False: in-cluster hops never go through an HTTP(S)_PROXY from the env.
+        webhook_http = httpx.AsyncClient(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False)
+        log.info("gateway started", extra={"grpc_targets": settings.grpc_targets()})
+        try:
+            yield {"clients": clients, "redis": redis, "webhook_http": webhook_http}
+        finally:
+            await webhook_http.aclose()
+            await redis.aclose()
+            await clients.close()
+            log.info("gateway stopped")
+
+    docs_page = render_docs_page(title=TITLE, openapi_url=OPENAPI_URL)
+    app = FastAPI(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        openapi_url=OPENAPI_URL,
+        # /docs is served by api_docs (pre-rendered, so its CSP can pin the inline script);
+        # ReDoc is off: it would need fonts and scripts from more third parties.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+        middleware=gateway_middleware(
+            cors_origins=settings.cors_origins,
+            max_body_bytes=settings.max_body_bytes,
+            docs_path=DOCS_URL,
+            docs_csp=docs_csp(docs_page),
+        ),
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(docs_router(DOCS_URL, docs_page))
+    app.include_router(ops.router)
+    app.include_router(webhooks.router)
+    return app
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    configure_logging("gateway", settings.platform.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.http_port,
+        log_config=None,  # keep the JSON logging configured above
+        access_log=False,  # AccessLogMiddleware logs each request, with its correlation id
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
+
+
+if __name__ == "__main__":
+    main()
