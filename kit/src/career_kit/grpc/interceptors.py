@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from abc import abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -62,8 +63,9 @@ class _Interceptor(grpc.aio.ServerInterceptor):
         return _wrap(handler, lambda behaviour, streaming: self.around(behaviour, method,
                                                                         streaming))
 
+    @abstractmethod
     def around(self, behaviour: Behaviour, method: str, streaming: bool) -> Behaviour:
-        raise NotImplementedError  # every subclass defines its own wrapping
+        """Return `behaviour` wrapped with this interceptor's concern."""
 
 
 def _metadata(ctx: ServicerContext) -> dict[str, str]:
