@@ -38,6 +38,12 @@ class GatewaySettings(BaseSettings):
     # Seconds in-flight requests get after SIGTERM.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 
+    # Rate limits (ratelimit.py): off only for load tests; budgets per plan tier multiply the
+    # per-user rules of the seed's table, as JSON, e.g. {"free": 1, "pro": 5}.
+    rate_limits_enabled: bool = True
+    rate_limit_tier_multipliers: dict[str, float] = Field(
+        default_factory=lambda: {"free": 1.0, "pro": 5.0, "premium": 10.0, "admin": 100.0})
+
     auth_grpc_target: str = "127.0.0.1:50051"
     cv_grpc_target: str = "127.0.0.1:50052"
     jobs_grpc_target: str = "127.0.0.1:50053"

@@ -24,6 +24,7 @@ from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.middleware import gateway_middleware
 from gateway.problems import PROBLEM_RESPONSES, install_problem_handlers
+from gateway.ratelimit import RateLimiter
 from gateway.routers import ops, webhooks
 
 log = logging.getLogger("gateway.main")  # not "__main__" under `python -m`
@@ -56,7 +57,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False)
         log.info("gateway started", extra={"grpc_targets": settings.grpc_targets()})
         try:
-            yield {"clients": clients, "redis": redis, "webhook_http": webhook_http}
+            state: dict[str, Any] = {"clients": clients, "redis": redis,
+                                     "webhook_http": webhook_http}
+            if settings.rate_limits_enabled:
+                state["rate_limiter"] = RateLimiter(
+                    redis, tier_multipliers=settings.rate_limit_tier_multipliers,
+                    key_prefix=settings.platform.redis_key_prefix)
+            yield state
         finally:
             await webhook_http.aclose()
             await redis.aclose()

@@ -5,11 +5,12 @@ Outermost first:
   SecurityHeadersMiddleware  CSP, HSTS, framing, sniffing, referrer, opener, permissions
   AccessLogMiddleware        http_requests_total, latency histogram, one JSON line per request
   ProblemCORSMiddleware      Starlette CORS, refusing preflights with problem+json
+  RateLimitMiddleware        Redis budgets per IP / user (ratelimit.py); 429 problem+json
   BodySizeLimitMiddleware    413 by Content-Length, or while a chunked body is read
   UnhandledErrorMiddleware   anything unexpected -> 500 problem
-Everything produced further in (413s, 500s, CORS refusals) therefore still carries the security
-headers, the request id, and is counted and logged. They are pure ASGI (no BaseHTTPMiddleware):
-the endpoint runs in the same task, so the correlation id context variable reaches it.
+Everything produced further in (429s, 413s, 500s, CORS refusals) therefore still carries the
+security headers, the request id, and is counted and logged. They are pure ASGI (no
+BaseHTTPMiddleware): the endpoint runs in the same task, so the correlation id reaches it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from career_kit import context
 from career_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from gateway.problems import problem_response, unhandled_error
+from gateway.ratelimit import RateLimitMiddleware
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -266,6 +268,7 @@ def gateway_middleware(
             expose_headers=[REQUEST_ID_HEADER, "RateLimit", "RateLimit-Policy", "Retry-After"],
             max_age=600,
         ),
+        Middleware(RateLimitMiddleware),
         Middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes),
         Middleware(UnhandledErrorMiddleware),
     ]
