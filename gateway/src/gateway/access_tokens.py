@@ -1,0 +1,153 @@
+"""Verifying the SPA's access tokens: RS256 JWTs signed by the auth service.
+
+The keys come from auth's JWKS (`AuthService.GetJwks`), cached and fetched again when a token
+names a `kid` the cache does not have (key rotation), at most once per `refetch_interval`. Only
+RS256 is accepted, so `alg: none` and HS256 tokens "signed" with the public key fail before any
+key is used; issuer, audience, expiry and the claims we rely on are required; a token whose
+`jti` auth put on the Redis denylist (logout) is refused. `AuthenticationMiddleware` turns a
+valid `Authorization: Bearer` token into `career_kit.context.caller`, which the kit's gRPC
+channels forward to the services; routes that need a user depend on `CurrentCaller`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import jwt
+import redis.asyncio as aioredis
+from fastapi import Depends
+from jwt.algorithms import RSAAlgorithm
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from career_kit import context
+from gateway.problems import Problem, problem_response
+
+log = logging.getLogger("gateway.access_tokens")
+
+ISSUER = "career-tools-app"
+AUDIENCE = "career-tools-users"
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="career-tools", error="invalid_token"'}
+
+
+class InvalidToken(Exception):
+    """The bearer token cannot be trusted; the message is safe to show."""
+
+
+def denylist_key(key_prefix: str, jti: str) -> str:
+    """Where auth marks a logged-out access token (shared contract with the auth service)."""
+    return f"{key_prefix}auth:denylist:{jti}"
+
+
+class AccessTokenVerifier:
+    """Checks access tokens against auth's published keys and denylist."""
+
+    def __init__(self, fetch_jwks: Callable[[], Awaitable[str]], redis: aioredis.Redis, *,
+                 key_prefix: str = "", refetch_interval: float = 30.0, leeway: float = 5.0) -> None:
+        self._fetch_jwks = fetch_jwks
+        self._redis = redis
+        self._key_prefix = key_prefix
+        self._refetch_interval = refetch_interval
+        self._leeway = leeway
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = -float("inf")
+        self._lock = asyncio.Lock()
+
+    async def _refresh_keys(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self._refetch_interval:
+                return
+            self._fetched_at = time.monotonic()
+            jwks = json.loads(await self._fetch_jwks())
+            self._keys = {jwk["kid"]: RSAAlgorithm.from_jwk(jwk) for jwk in jwks.get("keys", [])
+                          if jwk.get("kty") == "RSA" and "kid" in jwk}
+
+    async def _key_for(self, kid: str) -> Any:
+        if kid not in self._keys:
+            try:
+                await self._refresh_keys()
+            except Exception as exc:  # auth unreachable: no new keys, old ones still work
+                log.warning("could not fetch the JWKS", exc_info=True)
+                raise InvalidToken("the token's signing key is unknown") from exc
+        if kid not in self._keys:
+            raise InvalidToken("the token's signing key is unknown")
+        return self._keys[kid]
+
+    async def verify(self, token: str) -> context.Caller:
+        """The caller a token speaks for, or InvalidToken."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("the token is not a JWT") from exc
+        if header.get("alg") != "RS256":
+            raise InvalidToken("the token is not signed with RS256")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("the token names no key")
+        key = await self._key_for(kid)
+        try:
+            claims = jwt.decode(
+                token, key, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("the token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("the token is invalid") from exc
+        if await self._redis.exists(denylist_key(self._key_prefix, claims["jti"])):
+            raise InvalidToken("the token has been revoked")
+        roles = claims.get("roles") or []
+        return context.Caller(user_id=str(claims["sub"]), tier=str(claims.get("tier", "free")),
+                              roles=tuple(str(role) for role in roles))
+
+
+class AuthenticationMiddleware:
+    """Sets the caller from a bearer token; a bad token is a 401 problem, none is anonymous."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        verifier: AccessTokenVerifier | None = (scope.get("state") or {}).get("token_verifier")
+        if scope["type"] != "http" or verifier is None:
+            await self.app(scope, receive, send)
+            return
+        authorization = next((value.decode("latin-1") for name, value in scope["headers"]
+                              if name == b"authorization"), None)
+        if authorization is None:
+            await self.app(scope, receive, send)
+            return
+        scheme, _, token = authorization.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise InvalidToken("use 'Authorization: Bearer <access token>'")
+            who = await verifier.verify(token.strip())
+        except InvalidToken as exc:
+            log.warning("invalid access token", extra={
+                "security_event": "unauthorized_access", "reason": str(exc),
+                "path": scope["path"]})
+            response = problem_response(401, str(exc), instance=scope["path"],
+                                        type_="invalid-token", headers=_CHALLENGE)
+            await response(scope, receive, send)
+            return
+        token_var = context.caller.set(who)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            context.caller.reset(token_var)
+
+
+def require_caller() -> context.Caller:
+    """Dependency of routes that need a signed-in user."""
+    who = context.caller.get()
+    if who is None:
+        raise Problem(401, "Sign in: this route needs an access token.", type_="unauthenticated",
+                      headers={"WWW-Authenticate": 'Bearer realm="career-tools"'})
+    return who
+
+
+CurrentCaller = Annotated[context.Caller, Depends(require_caller)]
