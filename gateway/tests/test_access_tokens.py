@@ -66,8 +66,11 @@ def _b64(data: dict) -> str:
 async def test_a_valid_token_names_the_caller(redis, redis_key_prefix) -> None:
     key = SigningKey()
     verifier = AccessTokenVerifier(Jwks(key), redis, key_prefix=redis_key_prefix)
-    caller = await verifier.verify(key.token(sub="u-9", tier="premium", roles=["admin"]))
+    verified = await verifier.verify(key.token(sub="u-9", tier="premium", roles=["admin"],
+                                               jti="j-1"))
+    caller = verified.caller
     assert (caller.user_id, caller.tier, caller.roles) == ("u-9", "premium", ("admin",))
+    assert verified.jti == "j-1" and verified.expires_at > time.time()
 
 
 async def test_alg_none_is_refused(redis) -> None:

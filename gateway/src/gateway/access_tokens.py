@@ -16,6 +16,8 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
@@ -32,6 +34,19 @@ log = logging.getLogger("gateway.access_tokens")
 ISSUER = "career-tools-app"
 AUDIENCE = "career-tools-users"
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="career-tools", error="invalid_token"'}
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """What a valid access token says: who, and which token (logout denylists its jti)."""
+
+    caller: context.Caller
+    jti: str
+    expires_at: int  # unix seconds
+
+
+# The token of the current request, for routes that act on it (logout).
+current_token: ContextVar[VerifiedToken | None] = ContextVar("current_token", default=None)
 
 
 class InvalidToken(Exception):
@@ -77,8 +92,8 @@ class AccessTokenVerifier:
             raise InvalidToken("the token's signing key is unknown")
         return self._keys[kid]
 
-    async def verify(self, token: str) -> context.Caller:
-        """The caller a token speaks for, or InvalidToken."""
+    async def verify(self, token: str) -> VerifiedToken:
+        """What a token says, or InvalidToken."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -101,8 +116,9 @@ class AccessTokenVerifier:
         if await self._redis.exists(denylist_key(self._key_prefix, claims["jti"])):
             raise InvalidToken("the token has been revoked")
         roles = claims.get("roles") or []
-        return context.Caller(user_id=str(claims["sub"]), tier=str(claims.get("tier", "free")),
-                              roles=tuple(str(role) for role in roles))
+        caller = context.Caller(user_id=str(claims["sub"]), tier=str(claims.get("tier", "free")),
+                                roles=tuple(str(role) for role in roles))
+        return VerifiedToken(caller, str(claims["jti"]), int(claims["exp"]))
 
 
 class AuthenticationMiddleware:
@@ -125,7 +141,7 @@ class AuthenticationMiddleware:
         try:
             if scheme.lower() != "bearer" or not token.strip():
                 raise InvalidToken("use 'Authorization: Bearer <access token>'")
-            who = await verifier.verify(token.strip())
+            verified = await verifier.verify(token.strip())
         except InvalidToken as exc:
             log.warning("invalid access token", extra={
                 "security_event": "unauthorized_access", "reason": str(exc),
@@ -134,11 +150,13 @@ class AuthenticationMiddleware:
                                         type_="invalid-token", headers=_CHALLENGE)
             await response(scope, receive, send)
             return
-        token_var = context.caller.set(who)
+        caller_var = context.caller.set(verified.caller)
+        token_var = current_token.set(verified)
         try:
             await self.app(scope, receive, send)
         finally:
-            context.caller.reset(token_var)
+            current_token.reset(token_var)
+            context.caller.reset(caller_var)
 
 
 def require_caller() -> context.Caller:

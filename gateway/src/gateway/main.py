@@ -18,14 +18,16 @@ import redis.asyncio as aioredis
 import uvicorn
 from fastapi import FastAPI
 
+from career.auth.v1 import auth_pb2
 from career_kit.logs import configure_logging
+from gateway.access_tokens import AccessTokenVerifier
 from gateway.api_docs import docs_csp, docs_router, render_docs_page
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.middleware import gateway_middleware
 from gateway.problems import PROBLEM_RESPONSES, install_problem_handlers
 from gateway.ratelimit import RateLimiter
-from gateway.routers import ops, webhooks
+from gateway.routers import auth, ops, webhooks
 
 log = logging.getLogger("gateway.main")  # not "__main__" under `python -m`
 
@@ -59,6 +61,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         try:
             state: dict[str, Any] = {"clients": clients, "redis": redis,
                                      "webhook_http": webhook_http}
+            state["token_verifier"] = AccessTokenVerifier(
+                _jwks_from(clients), redis, key_prefix=settings.platform.redis_key_prefix)
             if settings.rate_limits_enabled:
                 state["rate_limiter"] = RateLimiter(
                     redis, tier_multipliers=settings.rate_limit_tier_multipliers,
@@ -95,7 +99,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(docs_router(DOCS_URL, docs_page))
     app.include_router(ops.router)
     app.include_router(webhooks.router)
+    app.include_router(auth.router)
     return app
+
+
+def _jwks_from(clients: ServiceClients):
+    """The verifier's key source: auth's GetJwks over gRPC."""
+
+    async def fetch() -> str:
+        return (await clients.auth.GetJwks(auth_pb2.GetJwksRequest())).jwks_json
+
+    return fetch
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ Outermost first:
   SecurityHeadersMiddleware  CSP, HSTS, framing, sniffing, referrer, opener, permissions
   AccessLogMiddleware        http_requests_total, latency histogram, one JSON line per request
   ProblemCORSMiddleware      Starlette CORS, refusing preflights with problem+json
+  AuthenticationMiddleware   Bearer access token -> caller (access_tokens.py); 401 problem
   RateLimitMiddleware        Redis budgets per IP / user (ratelimit.py); 429 problem+json
   BodySizeLimitMiddleware    413 by Content-Length, or while a chunked body is read
   UnhandledErrorMiddleware   anything unexpected -> 500 problem
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from career_kit import context
 from career_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from gateway.access_tokens import AuthenticationMiddleware
 from gateway.problems import problem_response, unhandled_error
 from gateway.ratelimit import RateLimitMiddleware
 
@@ -264,10 +266,11 @@ def gateway_middleware(
             allow_origins=list(cors_origins),
             allow_credentials=True,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, "RateLimit", "RateLimit-Policy", "Retry-After"],
             max_age=600,
         ),
+        Middleware(AuthenticationMiddleware),
         Middleware(RateLimitMiddleware),
         Middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes),
         Middleware(UnhandledErrorMiddleware),

@@ -1,12 +1,39 @@
 """Composition root of the auth service: `python -m auth.main serve|migrate`."""
 
+from datetime import timedelta
+
+from auth import events
 from auth.config import Settings
+from auth.grpc_api import SERVICE_NAME, AuthServicer
+from auth.keys import SigningKeys
+from auth.passwords import PasswordHashing
+from auth.repository import AccessTokenDenylist
+from auth.service import AuthService
+from auth.tokens import AccessTokenIssuer
+from career_kit.grpc.server import GrpcService
 from career_kit.service import Components, Resources, ServiceRuntime
+
+
+def build_service(settings: Settings, resources: Resources) -> AuthService:
+    keys = SigningKeys.from_settings(settings)
+    return AuthService(
+        keys=keys,
+        issuer=AccessTokenIssuer(keys, timedelta(seconds=settings.access_token_ttl_seconds)),
+        passwords=PasswordHashing(),
+        denylist=AccessTokenDenylist(resources.redis, settings.platform.redis_key_prefix),
+        outbox=resources.outbox,
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+    )
 
 
 def compose(resources: Resources) -> Components:
     """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
-    return Components()
+    settings = resources.settings
+    if not isinstance(settings, Settings):
+        raise TypeError("the auth runtime needs auth.config.Settings")
+    servicer = AuthServicer(resources.db, build_service(settings, resources))
+    return Components(grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
+                      publishes=list(events.PUBLISHED_DOMAINS))
 
 
 def main() -> None:

@@ -1,9 +1,110 @@
 """Tables of the auth service. Alembic compares migrations against `metadata`."""
 
-from sqlalchemy.orm import DeclarativeBase
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from career_kit.db import new_metadata
+
+TIERS = ("free", "pro", "premium", "admin")
+
+DEFAULT_PREFERENCES_SQL = (
+    """'{"emailNotifications": true, "jobAlerts": true, "newsletter": false, """
+    """"theme": "system", "language": "en"}'::jsonb"""
+)
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Uniqueness is case-insensitive; the address is kept as the user typed it.
+        Index("uq_users_lower_email", func.lower(text("email")), unique=True),
+        CheckConstraint("tier IN ('free', 'pro', 'premium', 'admin')", name="tier"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True,
+                                          server_default=text("gen_random_uuid()"))
+    email: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    # Null for users who only ever sign in with OAuth.
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    tier: Mapped[str] = mapped_column(Text, server_default=text("'free'"))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    preferences: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, server_default=text(DEFAULT_PREFERENCES_SQL))
+    social_links: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'"))
+    profile_image_url: Mapped[str | None] = mapped_column(Text)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Consecutive failed logins since the last success or lockout.
+    login_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    lock_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    two_factor_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+
+class RefreshToken(Base):
+    """One refresh token; a family (all tokens rotated from one login) is a session."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        Index("ix_refresh_tokens_family_id", "family_id"),
+        Index("ix_refresh_tokens_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True,
+                                          server_default=text("gen_random_uuid()"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("users.id", ondelete="CASCADE"))
+    family_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    # SHA-256 of the opaque token: a database leak yields no usable tokens.
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(INET)
+
+
+class SecurityEvent(Base):
+    """An audit record: failed logins, lockouts, refresh-token reuse, logins, logouts."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (Index("ix_security_events_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True,
+                                          server_default=text("gen_random_uuid()"))
+    # The audit trail outlives the account it is about.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID, ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(INET)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())

@@ -22,15 +22,64 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63\x61reer/auth/v1/auth.proto\x12\x0e\x63\x61reer.auth.v12\r\n\x0b\x41uthServiceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63\x61reer/auth/v1/auth.proto\x12\x0e\x63\x61reer.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n\x0bPreferences\x12\x1b\n\x13\x65mail_notifications\x18\x01 \x01(\x08\x12\x12\n\njob_alerts\x18\x02 \x01(\x08\x12\x12\n\nnewsletter\x18\x03 \x01(\x08\x12\r\n\x05theme\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\"\xd6\x03\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\"\n\x04tier\x18\x04 \x01(\x0e\x32\x14.career.auth.v1.Tier\x12\r\n\x05roles\x18\x05 \x03(\t\x12\x35\n\x11\x65mail_verified_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0bpreferences\x18\x07 \x01(\x0b\x32\x1b.career.auth.v1.Preferences\x12;\n\x0csocial_links\x18\x08 \x03(\x0b\x32%.career.auth.v1.User.SocialLinksEntry\x12\x19\n\x11profile_image_url\x18\t \x01(\t\x12\x1a\n\x12two_factor_enabled\x18\n \x01(\x08\x12\x31\n\rlast_login_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\x32\n\x10SocialLinksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbb\x01\n\tTokenPair\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x35\n\x11\x61\x63\x63\x65ss_expires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x03 \x01(\t\x12\x36\n\x12refresh_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nsession_id\x18\x05 \x01(\t\"\xc7\x01\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_used_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nuser_agent\x18\x05 \x01(\t\x12\n\n\x02ip\x18\x06 \x01(\t\"@\n\x0fRegisterRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"U\n\x10RegisterResponse\x12\"\n\x04user\x18\x01 \x01(\x0b\x32\x14.career.auth.v1.User\x12\x1d\n\x15verification_required\x18\x02 \x01(\x08\"O\n\x0cLoginRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x12\n\nuser_agent\x18\x03 \x01(\t\x12\n\n\x02ip\x18\x04 \x01(\t\"^\n\rLoginResponse\x12)\n\x06tokens\x18\x01 \x01(\x0b\x32\x19.career.auth.v1.TokenPair\x12\"\n\x04user\x18\x02 \x01(\x0b\x32\x14.career.auth.v1.User\"G\n\x0eRefreshRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\x12\x12\n\nuser_agent\x18\x02 \x01(\t\x12\n\n\x02ip\x18\x03 \x01(\t\"<\n\x0fRefreshResponse\x12)\n\x06tokens\x18\x01 \x01(\x0b\x32\x19.career.auth.v1.TokenPair\"\x94\x01\n\rLogoutRequest\x12\x17\n\rrefresh_token\x18\x01 \x01(\tH\x00\x12\x14\n\nsession_id\x18\x02 \x01(\tH\x00\x12\x12\n\naccess_jti\x18\x03 \x01(\t\x12\x35\n\x11\x61\x63\x63\x65ss_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\t\n\x07session\"\x10\n\x0eLogoutResponse\"]\n\x10LogoutAllRequest\x12\x12\n\naccess_jti\x18\x01 \x01(\t\x12\x35\n\x11\x61\x63\x63\x65ss_expires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"-\n\x11LogoutAllResponse\x12\x18\n\x10revoked_sessions\x18\x01 \x01(\x05\"\x0e\n\x0cGetMeRequest\"\x15\n\x13ListSessionsRequest\"A\n\x14ListSessionsResponse\x12)\n\x08sessions\x18\x01 \x03(\x0b\x32\x17.career.auth.v1.Session\"*\n\x14RevokeSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\x17\n\x15RevokeSessionResponse\"\x10\n\x0eGetJwksRequest\"$\n\x0fGetJwksResponse\x12\x11\n\tjwks_json\x18\x01 \x01(\t*[\n\x04Tier\x12\x14\n\x10TIER_UNSPECIFIED\x10\x00\x12\r\n\tTIER_FREE\x10\x01\x12\x0c\n\x08TIER_PRO\x10\x02\x12\x10\n\x0cTIER_PREMIUM\x10\x03\x12\x0e\n\nTIER_ADMIN\x10\x04\x32\xcb\x05\n\x0b\x41uthService\x12M\n\x08Register\x12\x1f.career.auth.v1.RegisterRequest\x1a .career.auth.v1.RegisterResponse\x12\x44\n\x05Login\x12\x1c.career.auth.v1.LoginRequest\x1a\x1d.career.auth.v1.LoginResponse\x12J\n\x07Refresh\x12\x1e.career.auth.v1.RefreshRequest\x1a\x1f.career.auth.v1.RefreshResponse\x12G\n\x06Logout\x12\x1d.career.auth.v1.LogoutRequest\x1a\x1e.career.auth.v1.LogoutResponse\x12P\n\tLogoutAll\x12 .career.auth.v1.LogoutAllRequest\x1a!.career.auth.v1.LogoutAllResponse\x12;\n\x05GetMe\x12\x1c.career.auth.v1.GetMeRequest\x1a\x14.career.auth.v1.User\x12Y\n\x0cListSessions\x12#.career.auth.v1.ListSessionsRequest\x1a$.career.auth.v1.ListSessionsResponse\x12\\\n\rRevokeSession\x12$.career.auth.v1.RevokeSessionRequest\x1a%.career.auth.v1.RevokeSessionResponse\x12J\n\x07GetJwks\x12\x1e.career.auth.v1.GetJwksRequest\x1a\x1f.career.auth.v1.GetJwksResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'career.auth.v1.auth_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUTHSERVICE']._serialized_start=45
-  _globals['_AUTHSERVICE']._serialized_end=58
+  _globals['_USER_SOCIALLINKSENTRY']._loaded_options = None
+  _globals['_USER_SOCIALLINKSENTRY']._serialized_options = b'8\001'
+  _globals['_TIER']._serialized_start=2067
+  _globals['_TIER']._serialized_end=2158
+  _globals['_PREFERENCES']._serialized_start=78
+  _globals['_PREFERENCES']._serialized_end=193
+  _globals['_USER']._serialized_start=196
+  _globals['_USER']._serialized_end=666
+  _globals['_USER_SOCIALLINKSENTRY']._serialized_start=616
+  _globals['_USER_SOCIALLINKSENTRY']._serialized_end=666
+  _globals['_TOKENPAIR']._serialized_start=669
+  _globals['_TOKENPAIR']._serialized_end=856
+  _globals['_SESSION']._serialized_start=859
+  _globals['_SESSION']._serialized_end=1058
+  _globals['_REGISTERREQUEST']._serialized_start=1060
+  _globals['_REGISTERREQUEST']._serialized_end=1124
+  _globals['_REGISTERRESPONSE']._serialized_start=1126
+  _globals['_REGISTERRESPONSE']._serialized_end=1211
+  _globals['_LOGINREQUEST']._serialized_start=1213
+  _globals['_LOGINREQUEST']._serialized_end=1292
+  _globals['_LOGINRESPONSE']._serialized_start=1294
+  _globals['_LOGINRESPONSE']._serialized_end=1388
+  _globals['_REFRESHREQUEST']._serialized_start=1390
+  _globals['_REFRESHREQUEST']._serialized_end=1461
+  _globals['_REFRESHRESPONSE']._serialized_start=1463
+  _globals['_REFRESHRESPONSE']._serialized_end=1523
+  _globals['_LOGOUTREQUEST']._serialized_start=1526
+  _globals['_LOGOUTREQUEST']._serialized_end=1674
+  _globals['_LOGOUTRESPONSE']._serialized_start=1676
+  _globals['_LOGOUTRESPONSE']._serialized_end=1692
+  _globals['_LOGOUTALLREQUEST']._serialized_start=1694
+  _globals['_LOGOUTALLREQUEST']._serialized_end=1787
+  _globals['_LOGOUTALLRESPONSE']._serialized_start=1789
+  _globals['_LOGOUTALLRESPONSE']._serialized_end=1834
+  _globals['_GETMEREQUEST']._serialized_start=1836
+  _globals['_GETMEREQUEST']._serialized_end=1850
+  _globals['_LISTSESSIONSREQUEST']._serialized_start=1852
+  _globals['_LISTSESSIONSREQUEST']._serialized_end=1873
+  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1875
+  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1940
+  _globals['_REVOKESESSIONREQUEST']._serialized_start=1942
+  _globals['_REVOKESESSIONREQUEST']._serialized_end=1984
+  _globals['_REVOKESESSIONRESPONSE']._serialized_start=1986
+  _globals['_REVOKESESSIONRESPONSE']._serialized_end=2009
+  _globals['_GETJWKSREQUEST']._serialized_start=2011
+  _globals['_GETJWKSREQUEST']._serialized_end=2027
+  _globals['_GETJWKSRESPONSE']._serialized_start=2029
+  _globals['_GETJWKSRESPONSE']._serialized_end=2065
+  _globals['_AUTHSERVICE']._serialized_start=2161
+  _globals['_AUTHSERVICE']._serialized_end=2876
 # @@protoc_insertion_point(module_scope)

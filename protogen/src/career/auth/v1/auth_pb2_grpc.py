@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from career.auth.v1 import auth_pb2 as career_dot_auth_dot_v1_dot_auth__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -29,10 +30,10 @@ class AuthServiceStub:
     credentials, sessions, OAuth identities, two-factor authentication and
     security events.
 
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the auth domain issue. The empty service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    Only the gateway calls it. Calls made on behalf of a signed-in user carry
+    that user's identity as metadata (set by the gateway from a verified access
+    token); Register, Login, Refresh, Logout by refresh token and GetJwks need
+    no identity.
     """
 
     def __init__(self, channel):
@@ -41,6 +42,51 @@ class AuthServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.Register = channel.unary_unary(
+                '/career.auth.v1.AuthService/Register',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RegisterRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RegisterResponse.FromString,
+                _registered_method=True)
+        self.Login = channel.unary_unary(
+                '/career.auth.v1.AuthService/Login',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
+                _registered_method=True)
+        self.Refresh = channel.unary_unary(
+                '/career.auth.v1.AuthService/Refresh',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RefreshRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RefreshResponse.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/career.auth.v1.AuthService/Logout',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+                _registered_method=True)
+        self.LogoutAll = channel.unary_unary(
+                '/career.auth.v1.AuthService/LogoutAll',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutAllRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutAllResponse.FromString,
+                _registered_method=True)
+        self.GetMe = channel.unary_unary(
+                '/career.auth.v1.AuthService/GetMe',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.GetMeRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.User.FromString,
+                _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/career.auth.v1.AuthService/ListSessions',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
+        self.RevokeSession = channel.unary_unary(
+                '/career.auth.v1.AuthService/RevokeSession',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionResponse.FromString,
+                _registered_method=True)
+        self.GetJwks = channel.unary_unary(
+                '/career.auth.v1.AuthService/GetJwks',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -48,15 +94,134 @@ class AuthServiceServicer:
     credentials, sessions, OAuth identities, two-factor authentication and
     security events.
 
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the auth domain issue. The empty service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    Only the gateway calls it. Calls made on behalf of a signed-in user carry
+    that user's identity as metadata (set by the gateway from a verified access
+    token); Register, Login, Refresh, Logout by refresh token and GetJwks need
+    no identity.
     """
+
+    def Register(self, request, context):
+        """Register creates a user with an e-mail and password. The e-mail is unique
+        case-insensitively (ALREADY_EXISTS otherwise); the password must be at
+        least 8 characters and not a commonly used one (INVALID_ARGUMENT).
+        Publishes user.registered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Login(self, request, context):
+        """Login exchanges an e-mail and password for a token pair, starting a new
+        session. Unknown e-mail, wrong password and a locked account all answer
+        UNAUTHENTICATED with the same message; five failures in a row lock the
+        account for 15 minutes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refresh(self, request, context):
+        """Refresh exchanges a refresh token for a new token pair in the same
+        session. Every refresh token works once: presenting a used one again
+        revokes the whole session and answers UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Logout(self, request, context):
+        """Logout ends one session (named by its refresh token, or by its id for the
+        calling user) and denylists the access token the caller presents.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LogoutAll(self, request, context):
+        """LogoutAll ends every session of the calling user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMe(self, request, context):
+        """GetMe returns the calling user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSessions(self, request, context):
+        """ListSessions returns the calling user's active sessions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSession(self, request, context):
+        """RevokeSession ends one of the calling user's sessions (NOT_FOUND for a
+        session that is not theirs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJwks(self, request, context):
+        """GetJwks returns the public keys that verify access tokens, as a JSON Web
+        Key Set, so that the gateway can verify tokens without calling auth.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'Register': grpc.unary_unary_rpc_method_handler(
+                    servicer.Register,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RegisterRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RegisterResponse.SerializeToString,
+            ),
+            'Login': grpc.unary_unary_rpc_method_handler(
+                    servicer.Login,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.SerializeToString,
+            ),
+            'Refresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refresh,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RefreshRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RefreshResponse.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.SerializeToString,
+            ),
+            'LogoutAll': grpc.unary_unary_rpc_method_handler(
+                    servicer.LogoutAll,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutAllRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LogoutAllResponse.SerializeToString,
+            ),
+            'GetMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMe,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.GetMeRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.User.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSessionsRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'RevokeSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSession,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionResponse.SerializeToString,
+            ),
+            'GetJwks': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJwks,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'career.auth.v1.AuthService', rpc_method_handlers)
@@ -70,8 +235,251 @@ class AuthService:
     credentials, sessions, OAuth identities, two-factor authentication and
     security events.
 
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the auth domain issue. The empty service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    Only the gateway calls it. Calls made on behalf of a signed-in user carry
+    that user's identity as metadata (set by the gateway from a verified access
+    token); Register, Login, Refresh, Logout by refresh token and GetJwks need
+    no identity.
     """
+
+    @staticmethod
+    def Register(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/Register',
+            career_dot_auth_dot_v1_dot_auth__pb2.RegisterRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.RegisterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Login(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/Login',
+            career_dot_auth_dot_v1_dot_auth__pb2.LoginRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/Refresh',
+            career_dot_auth_dot_v1_dot_auth__pb2.RefreshRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.RefreshResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/Logout',
+            career_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LogoutAll(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/LogoutAll',
+            career_dot_auth_dot_v1_dot_auth__pb2.LogoutAllRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.LogoutAllResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/GetMe',
+            career_dot_auth_dot_v1_dot_auth__pb2.GetMeRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/ListSessions',
+            career_dot_auth_dot_v1_dot_auth__pb2.ListSessionsRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/RevokeSession',
+            career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJwks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/GetJwks',
+            career_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

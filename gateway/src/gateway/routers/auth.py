@@ -1,0 +1,265 @@
+"""/auth: sign-up, sign-in, token refresh, sign-out, the signed-in user and their sessions,
+and the public keys (/.well-known/jwks.json). Everything is the auth service's gRPC API.
+
+The SPA keeps the access token in memory and never sees the refresh token: login and refresh
+set it in an httpOnly, Secure, SameSite=Strict cookie limited to /auth, together with a CSRF
+token in a cookie the SPA can read. A call that relies on the refresh cookie (refresh, logout)
+must echo that CSRF token in `X-CSRF-Token` (double submit), so another site cannot make the
+browser spend it. Clients without cookies may send the refresh token in the body instead.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response, status
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import BaseModel, Field
+
+from career.auth.v1 import auth_pb2
+from gateway.access_tokens import CurrentCaller, current_token
+from gateway.clients import ClientsDep
+from gateway.problems import Problem
+
+router = APIRouter(tags=["auth"])
+
+REFRESH_COOKIE = "refresh_token"
+CSRF_COOKIE = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+_REFRESH_COOKIE_PATH = "/auth"
+
+
+class Preferences(BaseModel):
+    email_notifications: bool
+    job_alerts: bool
+    newsletter: bool
+    theme: str
+    language: str
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    tier: str
+    roles: list[str]
+    email_verified: bool
+    preferences: Preferences
+    social_links: dict[str, str]
+    profile_image_url: str | None
+    two_factor_enabled: bool
+    last_login_at: datetime | None
+    created_at: datetime | None
+
+
+class RegisterIn(BaseModel):
+    email: str = Field(max_length=254, examples=["ada@example.com"])
+    password: str = Field(max_length=256)
+    name: str = Field(min_length=1, max_length=100)
+
+
+class RegisterOut(BaseModel):
+    user: UserOut
+    verification_required: bool
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_at: datetime
+    session_id: str
+    # Only for clients that asked not to use the cookie (see the module docstring).
+    refresh_token: str | None = None
+
+
+class LoginOut(TokenOut):
+    user: UserOut
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str | None = None
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: datetime | None
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    user_agent: str
+    ip: str
+
+
+class LogoutAllOut(BaseModel):
+    revoked_sessions: int
+
+
+def _time(ts: Timestamp, present: bool = True) -> datetime | None:
+    return ts.ToDatetime(tzinfo=UTC) if present else None
+
+
+def user_out(user: auth_pb2.User) -> UserOut:
+    p = user.preferences
+    return UserOut(
+        id=user.id, email=user.email, name=user.name,
+        tier=auth_pb2.Tier.Name(user.tier).removeprefix("TIER_").lower(),
+        roles=list(user.roles), email_verified=user.HasField("email_verified_at"),
+        preferences=Preferences(email_notifications=p.email_notifications,
+                                job_alerts=p.job_alerts, newsletter=p.newsletter,
+                                theme=p.theme, language=p.language),
+        social_links=dict(user.social_links),
+        profile_image_url=user.profile_image_url or None,
+        two_factor_enabled=user.two_factor_enabled,
+        last_login_at=_time(user.last_login_at, user.HasField("last_login_at")),
+        created_at=_time(user.created_at, user.HasField("created_at")),
+    )
+
+
+def _set_session_cookies(response: Response, tokens: auth_pb2.TokenPair) -> None:
+    max_age = max(0, int(tokens.refresh_expires_at.seconds - datetime.now(UTC).timestamp()))
+    response.set_cookie(REFRESH_COOKIE, tokens.refresh_token, max_age=max_age,
+                        path=_REFRESH_COOKIE_PATH, secure=True, httponly=True, samesite="strict")
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), max_age=max_age, path="/",
+                        secure=True, httponly=False, samesite="strict")
+
+
+def _clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(REFRESH_COOKIE, path=_REFRESH_COOKIE_PATH, secure=True,
+                           httponly=True, samesite="strict")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=True, samesite="strict")
+
+
+def _refresh_token_from(request: Request, body: RefreshIn | None) -> str:
+    """The body's refresh token, or the cookie's after the CSRF double-submit check."""
+    if body is not None and body.refresh_token:
+        return body.refresh_token
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if not cookie:
+        raise Problem(401, "No refresh token: sign in again.", type_="unauthenticated")
+    sent = request.headers.get(CSRF_HEADER, "")
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise Problem(403, f"The {CSRF_HEADER} header must repeat the {CSRF_COOKIE} cookie.",
+                      type_="csrf-token-mismatch")
+    return cookie
+
+
+def _client(request: Request) -> tuple[str, str]:
+    return request.headers.get("user-agent", "")[:512], (
+        request.client.host if request.client else "")
+
+
+def _token_out(tokens: auth_pb2.TokenPair, cookie: bool) -> dict:
+    return {"access_token": tokens.access_token,
+            "expires_at": _time(tokens.access_expires_at),
+            "session_id": tokens.session_id,
+            "refresh_token": None if cookie else tokens.refresh_token}
+
+
+@router.post("/auth/register", response_model=RegisterOut, status_code=status.HTTP_201_CREATED,
+             summary="Create an account (a verification e-mail follows)")
+async def register(body: RegisterIn, clients: ClientsDep) -> RegisterOut:
+    reply = await clients.auth.Register(auth_pb2.RegisterRequest(
+        email=body.email, password=body.password, name=body.name))
+    return RegisterOut(user=user_out(reply.user),
+                       verification_required=reply.verification_required)
+
+
+@router.post("/auth/login", response_model=LoginOut,
+             summary="Sign in: the access token in the body, the refresh token in a cookie")
+async def login(body: LoginIn, request: Request, response: Response, clients: ClientsDep,
+                cookie: bool = True) -> LoginOut:
+    user_agent, ip = _client(request)
+    reply = await clients.auth.Login(auth_pb2.LoginRequest(
+        email=body.email, password=body.password, user_agent=user_agent, ip=ip))
+    if cookie:
+        _set_session_cookies(response, reply.tokens)
+    return LoginOut(**_token_out(reply.tokens, cookie), user=user_out(reply.user))
+
+
+@router.post("/auth/refresh", response_model=TokenOut,
+             summary="A new access token; the refresh token rotates (reuse ends the session)")
+async def refresh(request: Request, response: Response, clients: ClientsDep,
+                  body: Annotated[RefreshIn | None, Body()] = None) -> TokenOut:
+    from_body = body is not None and bool(body.refresh_token)
+    user_agent, ip = _client(request)
+    try:
+        reply = await clients.auth.Refresh(auth_pb2.RefreshRequest(
+            refresh_token=_refresh_token_from(request, body), user_agent=user_agent, ip=ip))
+    except Exception:
+        if not from_body:
+            _clear_session_cookies(response)
+        raise
+    if not from_body:
+        _set_session_cookies(response, reply.tokens)
+    return TokenOut(**_token_out(reply.tokens, cookie=not from_body))
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT,
+             summary="Sign out of this session; the access token stops working at once")
+async def logout(request: Request, caller: CurrentCaller, clients: ClientsDep,
+                 body: Annotated[RefreshIn | None, Body()] = None) -> Response:
+    token = current_token.get()
+    assert token is not None  # CurrentCaller guarantees a verified token
+    expires = Timestamp(seconds=token.expires_at)
+    refresh_token = (body.refresh_token if body and body.refresh_token
+                     else _refresh_token_from(request, None)
+                     if request.cookies.get(REFRESH_COOKIE) else None)
+    message = auth_pb2.LogoutRequest(access_jti=token.jti, access_expires_at=expires)
+    if refresh_token:
+        message.refresh_token = refresh_token
+    await clients.auth.Logout(message)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_session_cookies(response)
+    return response
+
+
+@router.post("/auth/logout-all", response_model=LogoutAllOut,
+             summary="Sign out of every session of this account")
+async def logout_all(caller: CurrentCaller, clients: ClientsDep,
+                     response: Response) -> LogoutAllOut:
+    token = current_token.get()
+    assert token is not None
+    reply = await clients.auth.LogoutAll(auth_pb2.LogoutAllRequest(
+        access_jti=token.jti, access_expires_at=Timestamp(seconds=token.expires_at)))
+    _clear_session_cookies(response)
+    return LogoutAllOut(revoked_sessions=reply.revoked_sessions)
+
+
+@router.get("/auth/me", response_model=UserOut, summary="The signed-in user")
+async def me(caller: CurrentCaller, clients: ClientsDep) -> UserOut:
+    return user_out(await clients.auth.GetMe(auth_pb2.GetMeRequest()))
+
+
+@router.get("/auth/sessions", response_model=list[SessionOut],
+            summary="The signed-in user's active sessions")
+async def sessions(caller: CurrentCaller, clients: ClientsDep) -> list[SessionOut]:
+    reply = await clients.auth.ListSessions(auth_pb2.ListSessionsRequest())
+    return [SessionOut(
+        id=s.id, created_at=_time(s.created_at, s.HasField("created_at")),
+        last_used_at=_time(s.last_used_at, s.HasField("last_used_at")),
+        expires_at=_time(s.expires_at, s.HasField("expires_at")),
+        user_agent=s.user_agent, ip=s.ip,
+    ) for s in reply.sessions]
+
+
+@router.delete("/auth/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="End one of the signed-in user's sessions")
+async def revoke_session(session_id: str, caller: CurrentCaller, clients: ClientsDep) -> Response:
+    await clients.auth.RevokeSession(auth_pb2.RevokeSessionRequest(session_id=session_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/.well-known/jwks.json", summary="Public keys that verify access tokens",
+            tags=["auth"])
+async def jwks(clients: ClientsDep) -> Response:
+    reply = await clients.auth.GetJwks(auth_pb2.GetJwksRequest())
+    return Response(reply.jwks_json, media_type="application/jwk-set+json",
+                    headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,156 @@
+"""The AuthService servicer: protobuf <-> domain, one unit of work per call."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth import models
+from auth.repository import ActiveSession
+from auth.service import AuthService, IssuedTokens, RejectedAfterRecording
+from career.auth.v1 import auth_pb2, auth_pb2_grpc
+from career_kit import context
+from career_kit.db import Database
+
+SERVICE_NAME = "career.auth.v1.AuthService"
+T = TypeVar("T")
+
+_TIERS = {"free": auth_pb2.TIER_FREE, "pro": auth_pb2.TIER_PRO,
+          "premium": auth_pb2.TIER_PREMIUM, "admin": auth_pb2.TIER_ADMIN}
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _datetime(message: Message, field: str) -> datetime | None:
+    if not message.HasField(field):
+        return None
+    return getattr(message, field).ToDatetime(tzinfo=UTC)
+
+
+def _caller_id() -> str | None:
+    who = context.caller.get()
+    return who.user_id if who else None
+
+
+def user_message(user: models.User) -> auth_pb2.User:
+    prefs = user.preferences or {}
+    return auth_pb2.User(
+        id=str(user.id), email=user.email, name=user.name,
+        tier=_TIERS.get(user.tier, auth_pb2.TIER_UNSPECIFIED), roles=list(user.roles or ()),
+        email_verified_at=_timestamp(user.email_verified_at),
+        preferences=auth_pb2.Preferences(
+            email_notifications=bool(prefs.get("emailNotifications", True)),
+            job_alerts=bool(prefs.get("jobAlerts", True)),
+            newsletter=bool(prefs.get("newsletter", False)),
+            theme=str(prefs.get("theme", "system")), language=str(prefs.get("language", "en"))),
+        social_links={str(k): str(v) for k, v in (user.social_links or {}).items()},
+        profile_image_url=user.profile_image_url or "",
+        two_factor_enabled=user.two_factor_enabled,
+        last_login_at=_timestamp(user.last_login_at), created_at=_timestamp(user.created_at),
+    )
+
+
+def token_pair(tokens: IssuedTokens) -> auth_pb2.TokenPair:
+    return auth_pb2.TokenPair(
+        access_token=tokens.access.token,
+        access_expires_at=_timestamp(tokens.access.expires_at),
+        refresh_token=tokens.refresh_token,
+        refresh_expires_at=_timestamp(tokens.refresh_expires_at),
+        session_id=str(tokens.session_id),
+    )
+
+
+def session_message(active: ActiveSession) -> auth_pb2.Session:
+    return auth_pb2.Session(
+        id=str(active.id), created_at=_timestamp(active.created_at),
+        last_used_at=_timestamp(active.last_used_at), expires_at=_timestamp(active.expires_at),
+        user_agent=active.user_agent or "", ip=active.ip or "")
+
+
+class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
+    def __init__(self, db: Database, service: AuthService) -> None:
+        self.db = db
+        self.service = service
+
+    async def _unit(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `work` in one transaction. A RejectedAfterRecording commits what was recorded
+        before its error is raised; any other error rolls everything back."""
+        rejected: RejectedAfterRecording | None = None
+        async with self.db.transaction() as session:
+            try:
+                return await work(session)
+            except RejectedAfterRecording as exc:
+                rejected = exc
+        raise rejected.error
+
+    async def Register(self, request: auth_pb2.RegisterRequest,
+                       ctx: grpc.aio.ServicerContext) -> auth_pb2.RegisterResponse:
+        registration = await self._unit(lambda s: self.service.register(
+            s, email=request.email, password=request.password, name=request.name))
+        return auth_pb2.RegisterResponse(user=user_message(registration.user),
+                                         verification_required=registration.verification_required)
+
+    async def Login(self, request: auth_pb2.LoginRequest,
+                    ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:
+        user, tokens = await self._unit(lambda s: self.service.login(
+            s, email=request.email, password=request.password, user_agent=request.user_agent,
+            ip=request.ip))
+        return auth_pb2.LoginResponse(tokens=token_pair(tokens), user=user_message(user))
+
+    async def Refresh(self, request: auth_pb2.RefreshRequest,
+                      ctx: grpc.aio.ServicerContext) -> auth_pb2.RefreshResponse:
+        tokens = await self._unit(lambda s: self.service.refresh(
+            s, refresh_token=request.refresh_token, user_agent=request.user_agent,
+            ip=request.ip))
+        return auth_pb2.RefreshResponse(tokens=token_pair(tokens))
+
+    async def Logout(self, request: auth_pb2.LogoutRequest,
+                     ctx: grpc.aio.ServicerContext) -> auth_pb2.LogoutResponse:
+        await self._unit(lambda s: self.service.logout(
+            s, caller_id=_caller_id(), refresh_token=request.refresh_token,
+            session_id=request.session_id, access_jti=request.access_jti,
+            access_expires_at=_datetime(request, "access_expires_at")))
+        return auth_pb2.LogoutResponse()
+
+    async def LogoutAll(self, request: auth_pb2.LogoutAllRequest,
+                        ctx: grpc.aio.ServicerContext) -> auth_pb2.LogoutAllResponse:
+        revoked = await self._unit(lambda s: self.service.logout_all(
+            s, caller_id=_caller_id(), access_jti=request.access_jti,
+            access_expires_at=_datetime(request, "access_expires_at")))
+        return auth_pb2.LogoutAllResponse(revoked_sessions=revoked)
+
+    async def GetMe(self, request: auth_pb2.GetMeRequest,
+                    ctx: grpc.aio.ServicerContext) -> auth_pb2.User:
+        user = await self._unit(lambda s: self.service.get_me(s, caller_id=_caller_id()))
+        return user_message(user)
+
+    async def ListSessions(self, request: auth_pb2.ListSessionsRequest,
+                           ctx: grpc.aio.ServicerContext) -> auth_pb2.ListSessionsResponse:
+        sessions = await self._unit(lambda s: self.service.list_sessions(
+            s, caller_id=_caller_id()))
+        return auth_pb2.ListSessionsResponse(sessions=[session_message(a) for a in sessions])
+
+    async def RevokeSession(self, request: auth_pb2.RevokeSessionRequest,
+                            ctx: grpc.aio.ServicerContext) -> auth_pb2.RevokeSessionResponse:
+        await self._unit(lambda s: self.service.revoke_session(
+            s, caller_id=_caller_id(), session_id=request.session_id))
+        return auth_pb2.RevokeSessionResponse()
+
+    async def GetJwks(self, request: auth_pb2.GetJwksRequest,
+                      ctx: grpc.aio.ServicerContext) -> auth_pb2.GetJwksResponse:
+        return auth_pb2.GetJwksResponse(jwks_json=self.service.jwks_json())
+
+    def add_to_server(self, server: grpc.aio.Server) -> None:
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(self, server)

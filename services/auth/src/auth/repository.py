@@ -1,0 +1,158 @@
+"""All storage of the auth service: SQL on users, refresh tokens and security events, and the
+access-token denylist in Redis."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.models import RefreshToken, SecurityEvent, User
+
+
+class UserRepository:
+    async def create(self, session: AsyncSession, *, email: str, name: str,
+                     password_hash: str) -> User | None:
+        """Insert a user; None if the e-mail is taken (in any letter case)."""
+        statement = (
+            insert(User)
+            .values(email=email, name=name, password_hash=password_hash)
+            .on_conflict_do_nothing()
+            .returning(User)
+        )
+        return (await session.scalars(statement)).one_or_none()
+
+    async def get(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
+        return await session.get(User, user_id)
+
+    async def get_by_email_for_update(self, session: AsyncSession, email: str) -> User | None:
+        """The user with this e-mail (case-insensitively), locked until the transaction ends so
+        that concurrent failed logins count one by one."""
+        statement = (select(User).where(func.lower(User.email) == email.lower())
+                     .with_for_update())
+        return (await session.scalars(statement)).one_or_none()
+
+    async def record_failed_login(self, session: AsyncSession, user: User, *, attempts: int,
+                                  lock_until: datetime | None, now: datetime) -> None:
+        user.login_attempts = attempts
+        user.lock_until = lock_until
+        user.updated_at = now
+        await session.flush()
+
+    async def record_login(self, session: AsyncSession, user: User, *, now: datetime,
+                           password_hash: str | None = None) -> None:
+        user.login_attempts = 0
+        user.lock_until = None
+        user.last_login_at = now
+        user.updated_at = now
+        if password_hash is not None:
+            user.password_hash = password_hash
+        await session.flush()
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip: str | None
+
+
+class RefreshTokenRepository:
+    async def add(self, session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID,
+                  token_hash: bytes, created_at: datetime, expires_at: datetime,
+                  user_agent: str | None, ip: str | None) -> None:
+        session.add(RefreshToken(user_id=user_id, family_id=family_id, token_hash=token_hash,
+                                 created_at=created_at, expires_at=expires_at,
+                                 user_agent=user_agent, ip=ip))
+        await session.flush()
+
+    async def get_by_hash_for_update(self, session: AsyncSession,
+                                     token_hash: bytes) -> RefreshToken | None:
+        statement = (select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+                     .with_for_update())
+        return (await session.scalars(statement)).one_or_none()
+
+    async def mark_used(self, session: AsyncSession, token: RefreshToken, now: datetime) -> None:
+        token.used_at = now
+        await session.flush()
+
+    async def revoke_family(self, session: AsyncSession, family_id: uuid.UUID,
+                            now: datetime) -> int:
+        """Revoke every token of the family; returns how many were still unrevoked."""
+        result = await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now))
+        return result.rowcount
+
+    async def revoke_all_of_user(self, session: AsyncSession, user_id: uuid.UUID,
+                                 now: datetime) -> int:
+        """Revoke every token of the user; returns the number of sessions that were active."""
+        active = await self.list_active(session, user_id, now)
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now))
+        return len(active)
+
+    async def family_owner(self, session: AsyncSession, family_id: uuid.UUID) -> uuid.UUID | None:
+        statement = select(RefreshToken.user_id).where(RefreshToken.family_id == family_id).limit(1)
+        return (await session.scalars(statement)).one_or_none()
+
+    async def list_active(self, session: AsyncSession, user_id: uuid.UUID,
+                          now: datetime) -> list[ActiveSession]:
+        """Sessions whose latest token is neither used, revoked nor expired, latest first."""
+        family = RefreshToken.__table__.alias("family")
+        current = RefreshToken.__table__.alias("current")
+        first_issued = (select(func.min(family.c.created_at))
+                        .where(family.c.family_id == current.c.family_id)
+                        .scalar_subquery())
+        statement = (
+            select(current.c.family_id, first_issued, current.c.created_at,
+                   current.c.expires_at, current.c.user_agent, current.c.ip)
+            .where(current.c.user_id == user_id, current.c.used_at.is_(None),
+                   current.c.revoked_at.is_(None), current.c.expires_at > now)
+            .order_by(current.c.created_at.desc())
+        )
+        rows = (await session.execute(statement)).all()
+        return [ActiveSession(row[0], row[1], row[2], row[3], row[4],
+                              None if row[5] is None else str(row[5])) for row in rows]
+
+
+class SecurityEventRepository:
+    async def add(self, session: AsyncSession, *, kind: str, user_id: uuid.UUID | None,
+                  ip: str | None, detail: dict[str, Any] | None = None,
+                  now: datetime | None = None) -> None:
+        values: dict[str, Any] = {"kind": kind, "user_id": user_id, "ip": ip,
+                                  "detail": detail or {}}
+        if now is not None:
+            values["created_at"] = now
+        session.add(SecurityEvent(**values))
+        await session.flush()
+
+
+class AccessTokenDenylist:
+    """Access tokens revoked before they expire, by jti (the gateway checks the same keys)."""
+
+    def __init__(self, redis: aioredis.Redis, key_prefix: str) -> None:
+        self.redis = redis
+        self.key_prefix = key_prefix
+
+    def key(self, jti: str) -> str:
+        return f"{self.key_prefix}auth:denylist:{jti}"
+
+    async def add(self, jti: str, ttl_seconds: int) -> None:
+        if ttl_seconds > 0:
+            await self.redis.set(self.key(jti), "1", ex=ttl_seconds)
+
+    async def contains(self, jti: str) -> bool:
+        return bool(await self.redis.exists(self.key(jti)))

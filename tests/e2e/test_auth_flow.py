@@ -1,0 +1,166 @@
+"""Identity through the gateway only, as the SPA does it: register, sign in, call a protected
+route, refresh (rotation), reuse of a spent refresh token (the session ends), sign out (the
+access token is refused at once); forged tokens; one user cannot touch another's sessions."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from http.cookies import SimpleCookie
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from jwt.algorithms import RSAAlgorithm
+
+PASSWORD = "correct horse battery staple"
+
+
+class Browser:
+    """A client from its own address that keeps the session cookies the way a browser would
+    (httpx will not send Secure cookies over plain http, so they are handled here)."""
+
+    def __init__(self, gateway: httpx.Client) -> None:
+        self.http = gateway
+        self.cookies: dict[str, str] = {}
+        n = uuid.uuid4().int
+        self.ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        self.access_token: str | None = None
+
+    def call(self, method: str, path: str, *, bearer: str | None = None, csrf: bool = False,
+             **kwargs) -> httpx.Response:
+        headers = {"X-Forwarded-For": self.ip, **kwargs.pop("headers", {})}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if csrf:
+            headers["X-CSRF-Token"] = self.cookies.get("csrf_token", "")
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        response = self.http.request(method, path, headers=headers, **kwargs)
+        for header in response.headers.get_list("set-cookie"):
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response
+
+    def sign_up_and_in(self, email: str) -> dict:
+        assert self.call("POST", "/auth/register",
+                         json={"email": email, "password": PASSWORD, "name": "Ada"}
+                         ).status_code == 201
+        response = self.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        self.access_token = response.json()["access_token"]
+        return response.json()
+
+
+def _email() -> str:
+    return f"user-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def test_register_login_refresh_reuse_logout(gateway) -> None:
+    browser = Browser(gateway)
+    email = _email()
+    login = browser.sign_up_and_in(email.upper())  # e-mails are case-insensitive
+    assert login["user"]["email"].lower() == email  # later logins use the lower-case form
+    assert login["refresh_token"] is None  # it is in the httpOnly cookie
+    assert set(browser.cookies) == {"refresh_token", "csrf_token"}
+
+    me = browser.call("GET", "/auth/me", bearer=browser.access_token)
+    assert me.status_code == 200, me.text
+    assert me.json()["email"].lower() == email and me.json()["tier"] == "free"
+    assert browser.call("GET", "/auth/me").status_code == 401  # no token
+
+    # Refresh needs the CSRF double submit when the refresh token comes from the cookie.
+    forged = browser.call("POST", "/auth/refresh")
+    assert forged.status_code == 403
+    assert forged.json()["type"] == "csrf-token-mismatch"
+
+    first_refresh_token = browser.cookies["refresh_token"]
+    refreshed = browser.call("POST", "/auth/refresh", csrf=True)
+    assert refreshed.status_code == 200, refreshed.text
+    assert browser.cookies["refresh_token"] != first_refresh_token  # rotated
+    new_access = refreshed.json()["access_token"]
+    assert browser.call("GET", "/auth/me", bearer=new_access).status_code == 200
+
+    # The spent refresh token again: the whole session family is revoked.
+    reuse = browser.call("POST", "/auth/refresh", json={"refresh_token": first_refresh_token})
+    assert reuse.status_code == 401
+    after_reuse = browser.call("POST", "/auth/refresh", csrf=True)
+    assert after_reuse.status_code == 401  # the rotated token died with its family
+
+    # A new session, then sign out: the access token is refused at once.
+    login = browser.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+    access = login.json()["access_token"]
+    assert browser.call("POST", "/auth/logout", bearer=access, csrf=True).status_code == 204
+    refused = browser.call("GET", "/auth/me", bearer=access)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "revoked" in refused.json()["detail"]
+
+
+def test_wrong_password_and_duplicate_email_are_problems(gateway) -> None:
+    browser = Browser(gateway)
+    email = _email()
+    browser.sign_up_and_in(email)
+    wrong = browser.call("POST", "/auth/login", json={"email": email, "password": "nope-nope"})
+    assert wrong.status_code == 401
+    again = browser.call("POST", "/auth/register",
+                         json={"email": email, "password": PASSWORD, "name": "Ada"})
+    assert again.status_code == 409
+    weak = browser.call("POST", "/auth/register",
+                        json={"email": _email(), "password": "password", "name": "Ada"})
+    assert weak.status_code == 400
+    # Registration is limited to 3 an hour per address: this one comes from elsewhere.
+    invalid = Browser(gateway).call("POST", "/auth/register", content=b'{"email": ', headers={
+        "Content-Type": "application/json"})
+    assert invalid.status_code in (400, 422)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_forged_tokens_are_refused(gateway) -> None:
+    browser = Browser(gateway)
+    browser.sign_up_and_in(_email())
+    header_b64, claims_b64, _ = browser.access_token.split(".")
+    header = json.loads(base64.urlsafe_b64decode(header_b64 + "=="))
+
+    none_token = f"{_b64(json.dumps({'alg': 'none', 'kid': header['kid']}).encode())}" \
+                 f".{claims_b64}."
+    jwks = gateway.get("/.well-known/jwks.json").json()
+    jwk = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+    public_pem = RSAAlgorithm.from_jwk(json.dumps(jwk)).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    hs_input = f"{_b64(json.dumps({'alg': 'HS256', 'kid': header['kid']}).encode())}" \
+               f".{claims_b64}"
+    signature = hmac.new(public_pem, hs_input.encode(), hashlib.sha256).digest()
+    hs_token = f"{hs_input}.{_b64(signature)}"
+    tampered_claims = json.loads(base64.urlsafe_b64decode(claims_b64 + "=="))
+    tampered_claims["tier"] = "admin"
+    tampered = f"{header_b64}.{_b64(json.dumps(tampered_claims).encode())}." \
+               f"{browser.access_token.split('.')[2]}"
+    for token in (none_token, hs_token, tampered, "garbage"):
+        response = browser.call("GET", "/auth/me", bearer=token)
+        assert response.status_code == 401, token
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_user_cannot_see_or_end_another_users_sessions(gateway) -> None:
+    alice, bob = Browser(gateway), Browser(gateway)
+    alice.sign_up_and_in(_email())
+    bob.sign_up_and_in(_email())
+    alice_sessions = alice.call("GET", "/auth/sessions", bearer=alice.access_token).json()
+    bob_sessions = bob.call("GET", "/auth/sessions", bearer=bob.access_token).json()
+    assert len(alice_sessions) == 1 and len(bob_sessions) == 1
+    assert alice_sessions[0]["id"] != bob_sessions[0]["id"]
+    attempt = bob.call("DELETE", f"/auth/sessions/{alice_sessions[0]['id']}",
+                       bearer=bob.access_token)
+    assert attempt.status_code == 404
+    assert alice.call("POST", "/auth/refresh", csrf=True).status_code == 200
