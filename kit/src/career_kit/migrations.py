@@ -23,6 +23,7 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     """An Alembic Config for one service, without an alembic.ini file."""
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(migrations_dir / "versions"))
     cfg.attributes[_URL_KEY] = database_url
     return cfg
