@@ -81,8 +81,8 @@ async def measure(call: Callable[[], Awaitable[object]], *, requests: int = 2000
 
 
 @contextmanager
-def platform() -> Iterator[Stack]:
-    """The whole platform on free ports, torn down on exit."""
+def platform(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """The whole platform on free ports, torn down on exit (`extra_env` for every process)."""
     root = Path(tempfile.mkdtemp(prefix="career-bench-"))
     started = []
 
@@ -99,7 +99,7 @@ def platform() -> Iterator[Stack]:
         stack = Stack(server("POSTGRES_URL", PostgresServer), server("NATS_URL", NatsServer),
                       server("REDIS_URL", RedisServer), ports=StackPorts.free(),
                       log_dir=root / "logs", db_prefix="bench_",
-                      extra_env={"LOG_LEVEL": "WARNING"})
+                      extra_env={"LOG_LEVEL": "WARNING", **(extra_env or {})})
         stack.start(timeout=120)
         yield stack
     finally:
