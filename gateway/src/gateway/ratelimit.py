@@ -54,6 +54,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _post("login", "/auth/login", 5, 15 * 60, "ip"),
     _post("register", "/auth/register", 3, 3600, "ip"),
     _post("password_reset", "/auth/forgot-password", 3, 3600, "ip"),
+    # Not in the seed's table, but each call may send an e-mail: same budget as a reset.
+    _post("resend_verification", "/auth/resend-verification", 3, 3600, "ip"),
     Rule("ai", "/ai/", 10, 3600),
     Rule("job_search", "/api/jobs/search", 50, 3600, frozenset({"GET"})),
     _post("social_posts", "/api/social/posts", 20, 3600, "user"),

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import pytest
@@ -24,6 +24,7 @@ from auth.main import compose
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
 from career_kit import context
 from career_kit.db import Database
+from career_kit.events import Subscription
 from career_kit.events.connection import connect_nats
 from career_kit.events.outbox import Outbox
 from career_kit.grpc.client import create_channel
@@ -36,6 +37,7 @@ from devstack.servers import free_port
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 SECRET = "auth-test-internal-secret"
+M = TypeVar("M")
 PASSWORD = "correct horse battery staple"
 
 
@@ -52,6 +54,7 @@ class AuthHarness:
     redis: aioredis.Redis
     nats: Client
     settings: Settings
+    subscriptions: list[Subscription]
 
     async def call(self, method: str, request: Any, *, as_user: str | None = None) -> Any:
         """Call an RPC, as the gateway would for `as_user` (or anonymously)."""
@@ -83,6 +86,12 @@ class AuthHarness:
         async with self.db.transaction() as session:
             result = await session.execute(text(sql), params)
             return list(result.all()) if result.returns_rows else []
+
+    async def published(self, event_type: str, message_type: type[M]) -> list[M]:
+        """Payloads of the outbox's `event_type` events, oldest first."""
+        rows = await self.rows("SELECT payload FROM event_outbox WHERE event_type = :type "
+                               "ORDER BY seq", type=event_type)
+        return [message_type.FromString(payload) for (payload,) in rows]
 
 
 def make_settings(database_url: str, infra: Any, *, redis_key_prefix: str = "",
@@ -116,7 +125,8 @@ async def auth(infra, database_url, redis_key_prefix, events_namespace, signing_
         readiness=Readiness({"database": db.ping}), internal_secret=SECRET)
     channel = create_channel(f"127.0.0.1:{settings.grpc_port}", SECRET, default_timeout=10.0)
     try:
-        yield AuthHarness(auth_pb2_grpc.AuthServiceStub(channel), db, redis, nc, settings)
+        yield AuthHarness(auth_pb2_grpc.AuthServiceStub(channel), db, redis, nc, settings,
+                          list(components.subscriptions))
     finally:
         await channel.close()
         await server.stop(None)

@@ -18,9 +18,10 @@ async def test_register_publishes_user_registered_in_the_same_transaction(auth) 
 
     [(user_id, email)] = await auth.rows("SELECT id, email FROM users")
     assert str(user_id) == user.id and email == "Ada.Lovelace@Example.com"
-    [(event_type, headers, payload)] = await auth.rows(
-        "SELECT event_type, headers, payload FROM event_outbox")
+    [(event_type, headers, payload), (requested_type, _, _)] = await auth.rows(
+        "SELECT event_type, headers, payload FROM event_outbox ORDER BY seq")
     assert event_type == "user.registered" and headers["ce-subject"] == user.id
+    assert requested_type == "user.email_verification_requested"
     event = events_pb2.UserRegistered.FromString(payload)
     assert (event.user_id, event.email, event.name, event.language) == (
         user.id, "Ada.Lovelace@Example.com", "Ada Lovelace", "en")
@@ -31,7 +32,7 @@ async def test_register_publishes_user_registered_in_the_same_transaction(auth) 
     failed = await auth.error("Register", auth_pb2.RegisterRequest(
         email="ADA.LOVELACE@example.com", password="another good passphrase", name="Imposter"))
     assert failed.code() == grpc.StatusCode.ALREADY_EXISTS
-    assert len(await auth.rows("SELECT 1 FROM event_outbox")) == 1
+    assert len(await auth.rows("SELECT 1 FROM event_outbox")) == 2
     assert len(await auth.rows("SELECT 1 FROM users")) == 1
 
     # And the relay delivers the committed event on NATS.

@@ -1,11 +1,17 @@
-"""/auth: sign-up, sign-in, token refresh, sign-out, the signed-in user and their sessions,
-and the public keys (/.well-known/jwks.json). Everything is the auth service's gRPC API.
+"""/auth: sign-up and e-mail verification, sign-in, token refresh, sign-out, password reset and
+change, the signed-in user (profile, deletion) and their sessions, and the public keys
+(/.well-known/jwks.json). Everything is the auth service's gRPC API.
 
 The SPA keeps the access token in memory and never sees the refresh token: login and refresh
 set it in an httpOnly, Secure, SameSite=Strict cookie limited to /auth, together with a CSRF
 token in a cookie the SPA can read. A call that relies on the refresh cookie (refresh, logout)
 must echo that CSRF token in `X-CSRF-Token` (double submit), so another site cannot make the
 browser spend it. Clients without cookies may send the refresh token in the body instead.
+
+Change-password keeps the session it is called from and ends the others. The gateway names
+that session by the refresh cookie (or a refresh token in the body): the bearer token already
+authenticates the call, so the cookie only says which session to keep and needs no CSRF check.
+Without either, every session of the user ends.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request, Response, status
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -99,6 +105,53 @@ class SessionOut(BaseModel):
 
 class LogoutAllOut(BaseModel):
     revoked_sessions: int
+
+
+class VerifyEmailIn(BaseModel):
+    token: str = Field(min_length=1, max_length=256)
+
+
+class EmailIn(BaseModel):
+    email: str = Field(max_length=254, examples=["ada@example.com"])
+
+
+class AcceptedOut(BaseModel):
+    detail: str
+
+
+class ResetPasswordIn(BaseModel):
+    token: str = Field(min_length=1, max_length=256)
+    password: str = Field(max_length=256)
+
+
+class ChangePasswordIn(BaseModel):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+    # Only for clients without the refresh cookie: names the session to keep.
+    refresh_token: str | None = None
+
+
+class PreferencesPatch(BaseModel):
+    email_notifications: bool | None = None
+    job_alerts: bool | None = None
+    newsletter: bool | None = None
+    theme: Literal["light", "dark", "system"] | None = None
+    language: str | None = Field(default=None, max_length=35, examples=["en", "pt-BR"])
+
+
+class UpdateMeIn(BaseModel):
+    """Only the fields present change. `social_links` replaces every link; an empty or null
+    `profile_image_url` removes the picture."""
+
+    name: str | None = Field(default=None, max_length=100)
+    preferences: PreferencesPatch | None = None
+    social_links: dict[str, str] | None = Field(
+        default=None, examples=[{"linkedin": "https://www.linkedin.com/in/ada"}])
+    profile_image_url: str | None = Field(default=None, max_length=2048)
+
+
+class DeleteMeIn(BaseModel):
+    password: str = Field(max_length=256)
 
 
 def _time(ts: Timestamp, present: bool = True) -> datetime | None:
@@ -255,6 +308,91 @@ async def sessions(caller: CurrentCaller, clients: ClientsDep) -> list[SessionOu
 async def revoke_session(session_id: str, caller: CurrentCaller, clients: ClientsDep) -> Response:
     await clients.auth.RevokeSession(auth_pb2.RevokeSessionRequest(session_id=session_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/auth/verify-email", response_model=UserOut,
+             summary="Verify the e-mail address with the token from the verification e-mail")
+async def verify_email(body: VerifyEmailIn, clients: ClientsDep) -> UserOut:
+    reply = await clients.auth.VerifyEmail(auth_pb2.VerifyEmailRequest(token=body.token))
+    return user_out(reply.user)
+
+
+# The same words whether or not the address has an account: nothing to learn from them.
+_VERIFICATION_ACCEPTED = AcceptedOut(
+    detail="If this address belongs to an account that is not verified yet, "
+           "a new verification e-mail is on its way.")
+_RESET_ACCEPTED = AcceptedOut(
+    detail="If this address belongs to an account, an e-mail to reset its password is on "
+           "its way.")
+
+
+@router.post("/auth/resend-verification", response_model=AcceptedOut,
+             status_code=status.HTTP_202_ACCEPTED,
+             summary="Send the verification e-mail again (same answer for every address)")
+async def resend_verification(body: EmailIn, clients: ClientsDep) -> AcceptedOut:
+    await clients.auth.ResendVerification(auth_pb2.ResendVerificationRequest(email=body.email))
+    return _VERIFICATION_ACCEPTED
+
+
+@router.post("/auth/forgot-password", response_model=AcceptedOut,
+             status_code=status.HTTP_202_ACCEPTED,
+             summary="E-mail a password reset link (same answer for every address)")
+async def forgot_password(body: EmailIn, clients: ClientsDep) -> AcceptedOut:
+    await clients.auth.ForgotPassword(auth_pb2.ForgotPasswordRequest(email=body.email))
+    return _RESET_ACCEPTED
+
+
+@router.post("/auth/reset-password", status_code=status.HTTP_204_NO_CONTENT,
+             summary="Set a new password with a reset token; every session ends")
+async def reset_password(body: ResetPasswordIn, clients: ClientsDep) -> Response:
+    await clients.auth.ResetPassword(auth_pb2.ResetPasswordRequest(
+        token=body.token, new_password=body.password))
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_session_cookies(response)
+    return response
+
+
+@router.post("/auth/change-password", status_code=status.HTTP_204_NO_CONTENT,
+             summary="Change the password; every other session ends")
+async def change_password(body: ChangePasswordIn, request: Request, caller: CurrentCaller,
+                          clients: ClientsDep) -> Response:
+    message = auth_pb2.ChangePasswordRequest(current_password=body.current_password,
+                                             new_password=body.new_password)
+    current_session = body.refresh_token or request.cookies.get(REFRESH_COOKIE)
+    if current_session:
+        message.refresh_token = current_session
+    await clients.auth.ChangePassword(message)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.patch("/auth/me", response_model=UserOut,
+              summary="Change the signed-in user's name, preferences, links or picture")
+async def update_me(body: UpdateMeIn, caller: CurrentCaller, clients: ClientsDep) -> UserOut:
+    given = body.model_fields_set
+    message = auth_pb2.UpdateMeRequest()
+    if body.name is not None:
+        message.name = body.name
+    if body.preferences is not None:
+        changes = body.preferences.model_dump(exclude_unset=True, exclude_none=True)
+        message.preferences.CopyFrom(auth_pb2.PreferencesUpdate(**changes))
+    if "social_links" in given:
+        message.social_links.CopyFrom(auth_pb2.SocialLinks(links=body.social_links or {}))
+    if "profile_image_url" in given:
+        message.profile_image_url = body.profile_image_url or ""
+    return user_out(await clients.auth.UpdateMe(message))
+
+
+@router.delete("/auth/me", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Delete the signed-in user's account (confirmed with the password)")
+async def delete_me(body: DeleteMeIn, caller: CurrentCaller, clients: ClientsDep) -> Response:
+    token = current_token.get()
+    assert token is not None
+    await clients.auth.DeleteMe(auth_pb2.DeleteMeRequest(
+        password=body.password, access_jti=token.jti,
+        access_expires_at=Timestamp(seconds=token.expires_at)))
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_session_cookies(response)
+    return response
 
 
 @router.get("/.well-known/jwks.json", summary="Public keys that verify access tokens",

@@ -2,23 +2,78 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from auth.models import User
-from career.auth.v1 import events_pb2
+from career.auth.v1 import auth_pb2, events_pb2
 from career_kit.events import Event
 
 USER_REGISTERED = "user.registered"
+EMAIL_VERIFICATION_REQUESTED = "user.email_verification_requested"
+EMAIL_VERIFIED = "user.email_verified"
+PASSWORD_RESET_REQUESTED = "user.password_reset_requested"
+USER_DELETED = "user.deleted"
+TIER_CHANGED = "user.tier_changed"
 
 PUBLISHED_DOMAINS = ("user",)
 
+# Tier names as stored -> the contract's enum (also used by grpc_api).
+TIERS = {"free": auth_pb2.TIER_FREE, "pro": auth_pb2.TIER_PRO,
+          "premium": auth_pb2.TIER_PREMIUM, "admin": auth_pb2.TIER_ADMIN}
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _language(user: User) -> str:
+    return (user.preferences or {}).get("language", "en")
+
 
 def user_registered(user: User) -> Event:
-    """user.registered: who signed up. Never a secret: a verification token is fetched from auth,
-    not read from the stream."""
-    registered_at = Timestamp()
-    registered_at.FromDatetime(user.created_at)
+    """user.registered: who signed up. Never a secret: the verification token travels in
+    user.email_verification_requested, published in the same transaction."""
     payload = events_pb2.UserRegistered(
-        user_id=str(user.id), email=user.email, name=user.name,
-        language=(user.preferences or {}).get("language", "en"), registered_at=registered_at)
+        user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
+        registered_at=_timestamp(user.created_at))
     return Event(USER_REGISTERED, payload, subject=str(user.id))
+
+
+def email_verification_requested(user: User, token: str, expires_at: datetime) -> Event:
+    """Carries the raw single-use token for notify to mail (auth keeps only its hash)."""
+    payload = events_pb2.EmailVerificationRequested(
+        user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
+        token=token, expires_at=_timestamp(expires_at))
+    return Event(EMAIL_VERIFICATION_REQUESTED, payload, subject=str(user.id))
+
+
+def password_reset_requested(user: User, token: str, expires_at: datetime) -> Event:
+    payload = events_pb2.PasswordResetRequested(
+        user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
+        token=token, expires_at=_timestamp(expires_at))
+    return Event(PASSWORD_RESET_REQUESTED, payload, subject=str(user.id))
+
+
+def email_verified(user: User, verified_at: datetime) -> Event:
+    payload = events_pb2.UserEmailVerified(user_id=str(user.id), email=user.email,
+                                           verified_at=_timestamp(verified_at))
+    return Event(EMAIL_VERIFIED, payload, subject=str(user.id))
+
+
+def user_deleted(user_id: uuid.UUID, deleted_at: datetime) -> Event:
+    payload = events_pb2.UserDeleted(user_id=str(user_id), deleted_at=_timestamp(deleted_at))
+    return Event(USER_DELETED, payload, subject=str(user_id))
+
+
+def tier_changed(user_id: uuid.UUID, old_tier: str, new_tier: str,
+                 changed_at: datetime) -> Event:
+    payload = events_pb2.UserTierChanged(
+        user_id=str(user_id), old_tier=TIERS.get(old_tier, auth_pb2.TIER_UNSPECIFIED),
+        new_tier=TIERS.get(new_tier, auth_pb2.TIER_UNSPECIFIED),
+        changed_at=_timestamp(changed_at))
+    return Event(TIER_CHANGED, payload, subject=str(user_id))

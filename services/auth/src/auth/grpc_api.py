@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import models
+from auth import events, models
 from auth.repository import ActiveSession
 from auth.service import AuthService, IssuedTokens, RejectedAfterRecording
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
@@ -21,8 +21,6 @@ from career_kit.db import Database
 SERVICE_NAME = "career.auth.v1.AuthService"
 T = TypeVar("T")
 
-_TIERS = {"free": auth_pb2.TIER_FREE, "pro": auth_pb2.TIER_PRO,
-          "premium": auth_pb2.TIER_PREMIUM, "admin": auth_pb2.TIER_ADMIN}
 
 
 def _timestamp(value: datetime | None) -> Timestamp | None:
@@ -44,11 +42,25 @@ def _caller_id() -> str | None:
     return who.user_id if who else None
 
 
+# PreferencesUpdate field -> key in users.preferences.
+_PREFERENCE_KEYS = {"email_notifications": "emailNotifications", "job_alerts": "jobAlerts",
+                    "newsletter": "newsletter", "theme": "theme", "language": "language"}
+
+
+def _optional(message: Message, field: str) -> Any:
+    return getattr(message, field) if message.HasField(field) else None
+
+
+def preference_changes(update: auth_pb2.PreferencesUpdate) -> dict[str, Any]:
+    return {key: getattr(update, field) for field, key in _PREFERENCE_KEYS.items()
+            if update.HasField(field)}
+
+
 def user_message(user: models.User) -> auth_pb2.User:
     prefs = user.preferences or {}
     return auth_pb2.User(
         id=str(user.id), email=user.email, name=user.name,
-        tier=_TIERS.get(user.tier, auth_pb2.TIER_UNSPECIFIED), roles=list(user.roles or ()),
+        tier=events.TIERS.get(user.tier, auth_pb2.TIER_UNSPECIFIED), roles=list(user.roles or ()),
         email_verified_at=_timestamp(user.email_verified_at),
         preferences=auth_pb2.Preferences(
             email_notifications=bool(prefs.get("emailNotifications", True)),
@@ -147,6 +159,55 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         await self._unit(lambda s: self.service.revoke_session(
             s, caller_id=_caller_id(), session_id=request.session_id))
         return auth_pb2.RevokeSessionResponse()
+
+    async def VerifyEmail(self, request: auth_pb2.VerifyEmailRequest,
+                          ctx: grpc.aio.ServicerContext) -> auth_pb2.VerifyEmailResponse:
+        user = await self._unit(lambda s: self.service.verify_email(s, token=request.token))
+        return auth_pb2.VerifyEmailResponse(user=user_message(user))
+
+    async def ResendVerification(self, request: auth_pb2.ResendVerificationRequest,
+                                 ctx: grpc.aio.ServicerContext
+                                 ) -> auth_pb2.ResendVerificationResponse:
+        await self._unit(lambda s: self.service.resend_verification(s, email=request.email))
+        return auth_pb2.ResendVerificationResponse()
+
+    async def ForgotPassword(self, request: auth_pb2.ForgotPasswordRequest,
+                             ctx: grpc.aio.ServicerContext) -> auth_pb2.ForgotPasswordResponse:
+        await self._unit(lambda s: self.service.forgot_password(s, email=request.email))
+        return auth_pb2.ForgotPasswordResponse()
+
+    async def ResetPassword(self, request: auth_pb2.ResetPasswordRequest,
+                            ctx: grpc.aio.ServicerContext) -> auth_pb2.ResetPasswordResponse:
+        await self._unit(lambda s: self.service.reset_password(
+            s, token=request.token, new_password=request.new_password))
+        return auth_pb2.ResetPasswordResponse()
+
+    async def ChangePassword(self, request: auth_pb2.ChangePasswordRequest,
+                             ctx: grpc.aio.ServicerContext) -> auth_pb2.ChangePasswordResponse:
+        revoked = await self._unit(lambda s: self.service.change_password(
+            s, caller_id=_caller_id(), current_password=request.current_password,
+            new_password=request.new_password, refresh_token=request.refresh_token,
+            session_id=request.session_id))
+        return auth_pb2.ChangePasswordResponse(revoked_sessions=revoked)
+
+    async def UpdateMe(self, request: auth_pb2.UpdateMeRequest,
+                       ctx: grpc.aio.ServicerContext) -> auth_pb2.User:
+        user = await self._unit(lambda s: self.service.update_me(
+            s, caller_id=_caller_id(), name=_optional(request, "name"),
+            preferences=(preference_changes(request.preferences)
+                         if request.HasField("preferences") else None),
+            social_links=(dict(request.social_links.links)
+                          if request.HasField("social_links") else None),
+            profile_image_url=_optional(request, "profile_image_url")))
+        return user_message(user)
+
+    async def DeleteMe(self, request: auth_pb2.DeleteMeRequest,
+                       ctx: grpc.aio.ServicerContext) -> auth_pb2.DeleteMeResponse:
+        await self._unit(lambda s: self.service.delete_me(
+            s, caller_id=_caller_id(), password=request.password,
+            access_jti=request.access_jti,
+            access_expires_at=_datetime(request, "access_expires_at")))
+        return auth_pb2.DeleteMeResponse()
 
     async def GetJwks(self, request: auth_pb2.GetJwksRequest,
                       ctx: grpc.aio.ServicerContext) -> auth_pb2.GetJwksResponse:

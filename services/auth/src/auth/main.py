@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from auth import events
+from auth import consumers, events
 from auth.config import Settings
 from auth.grpc_api import SERVICE_NAME, AuthServicer
 from auth.keys import SigningKeys
@@ -31,8 +31,10 @@ def compose(resources: Resources) -> Components:
     settings = resources.settings
     if not isinstance(settings, Settings):
         raise TypeError("the auth runtime needs auth.config.Settings")
-    servicer = AuthServicer(resources.db, build_service(settings, resources))
+    service = build_service(settings, resources)
+    servicer = AuthServicer(resources.db, service)
     return Components(grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
+                      subscriptions=consumers.subscriptions(service),
                       publishes=list(events.PUBLISHED_DOMAINS))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -61,6 +62,9 @@ class User(Base):
     login_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     lock_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     two_factor_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Version of the last subscription.updated applied to `tier` (billing's per-user counter);
+    # null until one arrives. Older versions are ignored, so redelivery order does not matter.
+    subscription_version: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
@@ -106,5 +110,27 @@ class SecurityEvent(Base):
     kind: Mapped[str] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(INET)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+
+class EmailToken(Base):
+    """A single-use token mailed to the user: e-mail verification or password reset."""
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (
+        Index("ix_email_tokens_user_id", "user_id"),
+        CheckConstraint("purpose IN ('verify', 'reset')", name="purpose"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True,
+                                          server_default=text("gen_random_uuid()"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the token, as for refresh tokens: the raw token exists only in the e-mail.
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())

@@ -1,5 +1,5 @@
-"""All storage of the auth service: SQL on users, refresh tokens and security events, and the
-access-token denylist in Redis."""
+"""All storage of the auth service: SQL on users, refresh tokens, e-mail tokens and security
+events, and the access-token denylist in Redis."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.models import RefreshToken, SecurityEvent, User
+from auth.models import EmailToken, RefreshToken, SecurityEvent, User
 
 
 class UserRepository:
@@ -37,6 +37,48 @@ class UserRepository:
         statement = (select(User).where(func.lower(User.email) == email.lower())
                      .with_for_update())
         return (await session.scalars(statement)).one_or_none()
+
+    async def get_for_update(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
+        return await session.get(User, user_id, with_for_update=True)
+
+    async def get_by_email(self, session: AsyncSession, email: str) -> User | None:
+        statement = select(User).where(func.lower(User.email) == email.lower())
+        return (await session.scalars(statement)).one_or_none()
+
+    async def mark_email_verified(self, session: AsyncSession, user: User,
+                                  now: datetime) -> None:
+        user.email_verified_at = now
+        user.updated_at = now
+        await session.flush()
+
+    async def set_password(self, session: AsyncSession, user: User, *, password_hash: str,
+                           now: datetime) -> None:
+        """A new password also lifts any lockout: the old failures were against the old one."""
+        user.password_hash = password_hash
+        user.login_attempts = 0
+        user.lock_until = None
+        user.updated_at = now
+        await session.flush()
+
+    async def update_profile(self, session: AsyncSession, user: User, *, now: datetime,
+                             changes: dict[str, Any]) -> None:
+        """Set the given columns (name, preferences, social_links, profile_image_url)."""
+        for column, value in changes.items():
+            setattr(user, column, value)
+        user.updated_at = now
+        await session.flush()
+
+    async def set_tier(self, session: AsyncSession, user: User, *, tier: str,
+                       subscription_version: int, now: datetime) -> None:
+        user.tier = tier
+        user.subscription_version = subscription_version
+        user.updated_at = now
+        await session.flush()
+
+    async def delete(self, session: AsyncSession, user: User) -> None:
+        """Delete the user; sessions and e-mail tokens go with it (ON DELETE CASCADE)."""
+        await session.execute(delete(User).where(User.id == user.id))
+        session.expunge(user)
 
     async def record_failed_login(self, session: AsyncSession, user: User, *, attempts: int,
                                   lock_until: datetime | None, now: datetime) -> None:
@@ -95,13 +137,16 @@ class RefreshTokenRepository:
         return result.rowcount
 
     async def revoke_all_of_user(self, session: AsyncSession, user_id: uuid.UUID,
-                                 now: datetime) -> int:
-        """Revoke every token of the user; returns the number of sessions that were active."""
-        active = await self.list_active(session, user_id, now)
-        await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now))
+                                 now: datetime, *, except_family: uuid.UUID | None = None) -> int:
+        """Revoke every token of the user but those of `except_family`; returns the number of
+        sessions that were active and are now revoked."""
+        active = [s for s in await self.list_active(session, user_id, now)
+                  if s.id != except_family]
+        statement = (update(RefreshToken)
+                     .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)))
+        if except_family is not None:
+            statement = statement.where(RefreshToken.family_id != except_family)
+        await session.execute(statement.values(revoked_at=now))
         return len(active)
 
     async def family_owner(self, session: AsyncSession, family_id: uuid.UUID) -> uuid.UUID | None:
@@ -126,6 +171,30 @@ class RefreshTokenRepository:
         rows = (await session.execute(statement)).all()
         return [ActiveSession(row[0], row[1], row[2], row[3], row[4],
                               None if row[5] is None else str(row[5])) for row in rows]
+
+
+class EmailTokenRepository:
+    async def add(self, session: AsyncSession, *, user_id: uuid.UUID, purpose: str,
+                  token_hash: bytes, created_at: datetime, expires_at: datetime) -> None:
+        session.add(EmailToken(user_id=user_id, purpose=purpose, token_hash=token_hash,
+                               created_at=created_at, expires_at=expires_at))
+        await session.flush()
+
+    async def get_by_hash_for_update(self, session: AsyncSession, *, purpose: str,
+                                     token_hash: bytes) -> EmailToken | None:
+        statement = (select(EmailToken)
+                     .where(EmailToken.token_hash == token_hash, EmailToken.purpose == purpose)
+                     .with_for_update())
+        return (await session.scalars(statement)).one_or_none()
+
+    async def use_all_of_user(self, session: AsyncSession, *, user_id: uuid.UUID, purpose: str,
+                              now: datetime) -> None:
+        """Mark every unused token of the user for `purpose` used: one success ends them all."""
+        await session.execute(
+            update(EmailToken)
+            .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose,
+                   EmailToken.used_at.is_(None))
+            .values(used_at=now))
 
 
 class SecurityEventRepository:

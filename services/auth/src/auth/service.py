@@ -1,6 +1,8 @@
-"""Rules of the auth service: registration, login with lockout, refresh-token rotation with
-reuse detection, logout and sessions. No gRPC types here, and nothing commits: the caller owns
-the transaction (see `RejectedAfterRecording` for failures whose bookkeeping must commit)."""
+"""Rules of the auth service: registration and e-mail verification, login with lockout,
+refresh-token rotation with reuse detection, logout and sessions, password reset and change,
+the user's profile and deletion, and the tier that follows billing's subscriptions. No gRPC
+types here, and nothing commits: the caller owns the transaction (see `RejectedAfterRecording`
+for failures whose bookkeeping must commit)."""
 
 from __future__ import annotations
 
@@ -11,26 +13,38 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import events
 from auth.keys import SigningKeys
-from auth.models import User
+from auth.models import EmailToken, User
 from auth.passwords import PasswordHashing, check_password_rules
 from auth.repository import (
     AccessTokenDenylist,
     ActiveSession,
+    EmailTokenRepository,
     RefreshTokenRepository,
     SecurityEventRepository,
     UserRepository,
 )
-from auth.tokens import AccessToken, AccessTokenIssuer, hash_refresh_token, new_refresh_token
+from auth.tokens import (
+    AccessToken,
+    AccessTokenIssuer,
+    hash_email_token,
+    hash_refresh_token,
+    new_email_token,
+    new_refresh_token,
+)
 from career_kit.errors import (
     AlreadyExists,
     DomainError,
+    FailedPrecondition,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
     Unauthenticated,
 )
 from career_kit.events import Outbox
@@ -46,6 +60,28 @@ MAX_JTI_LENGTH = 128
 # Deliberately loose: the real check is the verification e-mail.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
+# Single-use e-mail tokens.
+VERIFY = "verify"
+RESET = "reset"
+VERIFICATION_TTL = timedelta(hours=24)
+RESET_TTL = timedelta(hours=1)
+MAX_EMAIL_TOKEN_LENGTH = 256
+_TOKEN_WORDS = {VERIFY: "verification", RESET: "password reset"}
+
+# Profile.
+THEMES = ("light", "dark", "system")
+DEFAULT_PREFERENCES: dict[str, Any] = {"emailNotifications": True, "jobAlerts": True,
+                                       "newsletter": False, "theme": "system", "language": "en"}
+# language[-Script][-REGION]: e.g. "en", "pt-BR", "zh-Hant-TW", "es-419".
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?$")
+_PLATFORM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MAX_SOCIAL_LINKS = 20
+MAX_URL_LENGTH = 2048
+
+# Tiers that billing decides; "admin" is granted by staff and never taken away by billing.
+PAID_PLANS = ("pro", "premium")
+PAYING_STATUSES = ("active", "trialing", "past_due")
+
 # Security event kinds.
 LOGIN_FAILED = "login_failed"
 LOGIN_SUCCEEDED = "login_succeeded"
@@ -53,6 +89,9 @@ LOCKOUT_EVENT = "lockout"
 TOKEN_REUSE = "token_reuse"
 LOGOUT = "logout"
 LOGOUT_ALL = "logout_all"
+PASSWORD_RESET = "password_reset"
+PASSWORD_CHANGED = "password_changed"
+PASSWORD_CHECK_FAILED = "password_check_failed"
 
 
 class RejectedAfterRecording(Exception):
@@ -121,6 +160,55 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _url(value: str, what: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value) if len(value) <= MAX_URL_LENGTH else None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or any(c.isspace() for c in value)):
+        raise InvalidArgument(f"{what} must be an http(s) URL of at most {MAX_URL_LENGTH} "
+                              "characters", problem_type="invalid-url")
+    return value
+
+
+def _language(value: str) -> str:
+    """A short BCP 47 tag in its canonical letter case ("pt-br" becomes "pt-BR")."""
+    value = value.strip()
+    if not _LANGUAGE.match(value):
+        raise InvalidArgument("language must be a short BCP 47 tag such as 'en' or 'pt-BR'")
+    first, *rest = value.split("-")
+    return "-".join([first.lower(), *(p.title() if len(p) == 4 else p.upper() for p in rest)])
+
+
+def _preferences(changes: dict[str, Any]) -> dict[str, Any]:
+    """Validated preference changes, keyed as stored (see DEFAULT_PREFERENCES)."""
+    unknown = set(changes) - set(DEFAULT_PREFERENCES)
+    if unknown:
+        raise InvalidArgument(f"unknown preferences: {', '.join(sorted(unknown))}")
+    checked = dict(changes)
+    if "theme" in checked and checked["theme"] not in THEMES:
+        raise InvalidArgument(f"theme must be one of {', '.join(THEMES)}")
+    if "language" in checked:
+        checked["language"] = _language(checked["language"])
+    return checked
+
+
+def _social_links(links: dict[str, str]) -> dict[str, str]:
+    if len(links) > MAX_SOCIAL_LINKS:
+        raise InvalidArgument(f"at most {MAX_SOCIAL_LINKS} social links")
+    checked = {}
+    for platform, url in links.items():
+        if not _PLATFORM.match(platform):
+            raise InvalidArgument(f"social link name {platform[:40]!r} must be 1-32 lower-case "
+                                  "letters, digits, '-' or '_'")
+        checked[platform] = _url(url, f"social link {platform!r}")
+    return checked
+
+
+def tier_for(plan: str, status: str) -> str:
+    """The tier a subscription gives: a paid plan while it is paid (or being retried)."""
+    return plan if plan in PAID_PLANS and status in PAYING_STATUSES else "free"
+
+
 class AuthService:
     def __init__(self, *, keys: SigningKeys, issuer: AccessTokenIssuer,
                  passwords: PasswordHashing, denylist: AccessTokenDenylist, outbox: Outbox,
@@ -135,6 +223,7 @@ class AuthService:
         self.users = UserRepository()
         self.refresh_tokens = RefreshTokenRepository()
         self.security_events = SecurityEventRepository()
+        self.email_tokens = EmailTokenRepository()
 
     # Registration -------------------------------------------------------------------------
 
@@ -154,7 +243,212 @@ class AuthService:
             raise AlreadyExists("an account with this e-mail already exists",
                                 problem_type="email-taken")
         await self.outbox.add(session, events.user_registered(user))
+        await self._request_verification(session, user, self.clock())
         return Registration(user, verification_required=user.email_verified_at is None)
+
+    # E-mail tokens: verification and password reset ----------------------------------------
+
+    async def _new_email_token(self, session: AsyncSession, user: User, purpose: str,
+                               ttl: timedelta, now: datetime) -> tuple[str, datetime]:
+        token = new_email_token()
+        expires_at = now + ttl
+        await self.email_tokens.add(session, user_id=user.id, purpose=purpose,
+                                    token_hash=hash_email_token(token), created_at=now,
+                                    expires_at=expires_at)
+        return token, expires_at
+
+    async def _request_verification(self, session: AsyncSession, user: User,
+                                    now: datetime) -> None:
+        token, expires_at = await self._new_email_token(session, user, VERIFY,
+                                                        VERIFICATION_TTL, now)
+        await self.outbox.add(session, events.email_verification_requested(user, token,
+                                                                           expires_at))
+
+    async def _redeem(self, session: AsyncSession, token: str, purpose: str,
+                      now: datetime) -> EmailToken:
+        """The unused, unexpired token for `purpose`, locked; the caller marks it used."""
+        word = _TOKEN_WORDS[purpose]
+        if not token:
+            raise InvalidArgument("token is required")
+        row = None
+        if len(token) <= MAX_EMAIL_TOKEN_LENGTH:
+            row = await self.email_tokens.get_by_hash_for_update(
+                session, purpose=purpose, token_hash=hash_email_token(token))
+        if row is None:
+            raise InvalidArgument(f"this {word} link is not valid", problem_type="invalid-token")
+        if row.used_at is not None:
+            raise FailedPrecondition(f"this {word} link has already been used",
+                                     problem_type="token-used")
+        if row.expires_at <= now:
+            raise FailedPrecondition(f"this {word} link has expired; ask for a new one",
+                                     problem_type="token-expired")
+        return row
+
+    async def verify_email(self, session: AsyncSession, *, token: str) -> User:
+        now = self.clock()
+        row = await self._redeem(session, token, VERIFY, now)
+        user = await self.users.get_for_update(session, row.user_id)
+        assert user is not None  # tokens are deleted with their user
+        # Older links of the same user are spent too: one address, verified once.
+        await self.email_tokens.use_all_of_user(session, user_id=user.id, purpose=VERIFY,
+                                                now=now)
+        if user.email_verified_at is None:
+            await self.users.mark_email_verified(session, user, now)
+            await self.outbox.add(session, events.email_verified(user, now))
+        return user
+
+    async def resend_verification(self, session: AsyncSession, *, email: str) -> None:
+        """Answers the same for unknown, verified and unverified addresses."""
+        user = await self.users.get_by_email(session, normalise_email(email))
+        if user is not None and user.email_verified_at is None:
+            await self._request_verification(session, user, self.clock())
+
+    async def forgot_password(self, session: AsyncSession, *, email: str) -> None:
+        """Answers the same whether or not the address has an account."""
+        user = await self.users.get_by_email(session, normalise_email(email))
+        if user is None:
+            return
+        now = self.clock()
+        token, expires_at = await self._new_email_token(session, user, RESET, RESET_TTL, now)
+        await self.outbox.add(session, events.password_reset_requested(user, token, expires_at))
+
+    async def reset_password(self, session: AsyncSession, *, token: str,
+                             new_password: str) -> int:
+        """Set the password and end every session; returns how many were active."""
+        check_password_rules(new_password)
+        now = self.clock()
+        row = await self._redeem(session, token, RESET, now)
+        user = await self.users.get_for_update(session, row.user_id)
+        assert user is not None
+        await self.users.set_password(session, user, now=now,
+                                      password_hash=await self.passwords.hash(new_password))
+        await self.email_tokens.use_all_of_user(session, user_id=user.id, purpose=RESET,
+                                                now=now)
+        # Whoever knew the old password may hold sessions: they all end.
+        revoked = await self.refresh_tokens.revoke_all_of_user(session, user.id, now)
+        await self.security_events.add(session, kind=PASSWORD_RESET, user_id=user.id, ip=None,
+                                       now=now, detail={"revoked_sessions": revoked})
+        return revoked
+
+    # The signed-in user's password, profile and account ------------------------------------
+
+    async def _signed_in_user(self, session: AsyncSession, caller_id: str | None) -> User:
+        user = await self.users.get_for_update(session, _caller(caller_id))
+        if user is None:
+            raise Unauthenticated("the signed-in user no longer exists")
+        return user
+
+    async def _check_password(self, session: AsyncSession, user: User, password: str,
+                              now: datetime) -> None:
+        """A wrong password counts like a failed login, so a stolen access token cannot be
+        used to guess the password faster than the login form allows."""
+        if not password:
+            raise InvalidArgument("the current password is required")
+        if user.lock_until is not None and user.lock_until > now:
+            raise PermissionDenied("too many wrong passwords; try again later",
+                                   problem_type="account-locked")
+        if not await self.passwords.verify(user.password_hash, password):
+            await self._count_failure(session, user, None, now)
+            raise RejectedAfterRecording(PermissionDenied("the password is wrong",
+                                                          problem_type="wrong-password"))
+
+    async def change_password(self, session: AsyncSession, *, caller_id: str | None,
+                              current_password: str, new_password: str,
+                              refresh_token: str = "", session_id: str = "") -> int:
+        """Set a new password and end the user's other sessions (all of them when the current
+        one is not named); returns how many ended."""
+        user = await self._signed_in_user(session, caller_id)
+        check_password_rules(new_password)
+        if new_password == current_password:
+            raise InvalidArgument("the new password must differ from the current one",
+                                  problem_type="weak-password")
+        now = self.clock()
+        await self._check_password(session, user, current_password, now)
+        keep = await self._current_session(session, user.id, refresh_token, session_id)
+        await self.users.set_password(session, user, now=now,
+                                      password_hash=await self.passwords.hash(new_password))
+        revoked = await self.refresh_tokens.revoke_all_of_user(session, user.id, now,
+                                                               except_family=keep)
+        await self.security_events.add(
+            session, kind=PASSWORD_CHANGED, user_id=user.id, ip=None, now=now,
+            detail={"revoked_sessions": revoked, "kept_session": keep and str(keep)})
+        return revoked
+
+    async def _current_session(self, session: AsyncSession, user_id: uuid.UUID,
+                               refresh_token: str, session_id: str) -> uuid.UUID | None:
+        """The caller's session named by a refresh token or id; None if it is not theirs."""
+        if refresh_token:
+            token = await self.refresh_tokens.get_by_hash_for_update(
+                session, hash_refresh_token(refresh_token))
+            if token is not None and token.user_id == user_id and token.revoked_at is None:
+                return token.family_id
+        elif session_id:
+            family_id = _uuid(session_id, "session_id")
+            if await self.refresh_tokens.family_owner(session, family_id) == user_id:
+                return family_id
+        return None
+
+    async def update_me(self, session: AsyncSession, *, caller_id: str | None,
+                        name: str | None = None, preferences: dict[str, Any] | None = None,
+                        social_links: dict[str, str] | None = None,
+                        profile_image_url: str | None = None) -> User:
+        """Change what is given (not None); `preferences` holds only the keys to change."""
+        user = await self._signed_in_user(session, caller_id)
+        changes: dict[str, Any] = {}
+        if name is not None:
+            name = name.strip()
+            if not name or len(name) > MAX_NAME_LENGTH:
+                raise InvalidArgument(f"name must be 1 to {MAX_NAME_LENGTH} characters")
+            changes["name"] = name
+        if preferences:
+            changes["preferences"] = {**DEFAULT_PREFERENCES, **(user.preferences or {}),
+                                      **_preferences(preferences)}
+        if social_links is not None:
+            changes["social_links"] = _social_links(social_links)
+        if profile_image_url is not None:
+            changes["profile_image_url"] = (_url(profile_image_url, "profile_image_url")
+                                            if profile_image_url.strip() else None)
+        if changes:
+            await self.users.update_profile(session, user, now=self.clock(), changes=changes)
+        return user
+
+    async def delete_me(self, session: AsyncSession, *, caller_id: str | None, password: str,
+                        access_jti: str = "", access_expires_at: datetime | None = None) -> None:
+        """Delete the account after checking the password; sessions and e-mail tokens go with
+        it, the security events stay without the user's id."""
+        user = await self._signed_in_user(session, caller_id)
+        now = self.clock()
+        ttl = self._denylist_ttl(access_jti, access_expires_at, now)
+        await self._check_password(session, user, password, now)
+        user_id = user.id
+        await self.users.delete(session, user)
+        await self.outbox.add(session, events.user_deleted(user_id, now))
+        if ttl:
+            await self.denylist.add(access_jti, ttl)
+
+    # Tier ---------------------------------------------------------------------------------
+
+    async def apply_subscription(self, session: AsyncSession, *, user_id: str, plan: str,
+                                 status: str, version: int) -> None:
+        """Follow billing's subscription.updated. Versions older than (or equal to) the one
+        applied are ignored, so redelivered and reordered events change nothing; an admin
+        keeps the admin tier; a deleted user is ignored."""
+        try:
+            user_uuid = uuid.UUID(user_id)
+        except ValueError:
+            return  # not a user of ours; a retry could not change that
+        user = await self.users.get_for_update(session, user_uuid)
+        if user is None:
+            return
+        if user.subscription_version is not None and version <= user.subscription_version:
+            return
+        old_tier = user.tier
+        new_tier = "admin" if old_tier == "admin" else tier_for(plan, status)
+        now = self.clock()
+        await self.users.set_tier(session, user, tier=new_tier, subscription_version=version,
+                                  now=now)
+        if new_tier != old_tier:
+            await self.outbox.add(session, events.tier_changed(user.id, old_tier, new_tier, now))
 
     # Login --------------------------------------------------------------------------------
 

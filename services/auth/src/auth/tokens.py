@@ -1,4 +1,5 @@
-"""Access tokens (RS256 JWTs) and refresh tokens (opaque, stored only as a hash)."""
+"""Access tokens (RS256 JWTs), and the opaque tokens stored only as a hash: refresh tokens and
+the single-use e-mail tokens (verification, password reset)."""
 
 from __future__ import annotations
 
@@ -53,4 +54,13 @@ def new_refresh_token() -> str:
 def hash_refresh_token(token: str) -> bytes:
     # A plain SHA-256 suffices: the token has 256 bits of entropy, so there is nothing to salt
     # or stretch against, and it must be looked up by its hash.
+    return hashlib.sha256(token.encode()).digest()
+
+
+def new_email_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_email_token(token: str) -> bytes:
+    # As for refresh tokens: 256 random bits need no salt or stretching.
     return hashlib.sha256(token.encode()).digest()

@@ -210,6 +210,121 @@ class RevokeSessionResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class VerifyEmailRequest(_message.Message):
+    __slots__ = ("token",)
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    def __init__(self, token: _Optional[str] = ...) -> None: ...
+
+class VerifyEmailResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class ResendVerificationRequest(_message.Message):
+    __slots__ = ("email",)
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class ResendVerificationResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ForgotPasswordRequest(_message.Message):
+    __slots__ = ("email",)
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class ForgotPasswordResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ResetPasswordRequest(_message.Message):
+    __slots__ = ("token", "new_password")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    new_password: str
+    def __init__(self, token: _Optional[str] = ..., new_password: _Optional[str] = ...) -> None: ...
+
+class ResetPasswordResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ChangePasswordRequest(_message.Message):
+    __slots__ = ("current_password", "new_password", "refresh_token", "session_id")
+    CURRENT_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    REFRESH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    current_password: str
+    new_password: str
+    refresh_token: str
+    session_id: str
+    def __init__(self, current_password: _Optional[str] = ..., new_password: _Optional[str] = ..., refresh_token: _Optional[str] = ..., session_id: _Optional[str] = ...) -> None: ...
+
+class ChangePasswordResponse(_message.Message):
+    __slots__ = ("revoked_sessions",)
+    REVOKED_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    revoked_sessions: int
+    def __init__(self, revoked_sessions: _Optional[int] = ...) -> None: ...
+
+class PreferencesUpdate(_message.Message):
+    __slots__ = ("email_notifications", "job_alerts", "newsletter", "theme", "language")
+    EMAIL_NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    JOB_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    NEWSLETTER_FIELD_NUMBER: _ClassVar[int]
+    THEME_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    email_notifications: bool
+    job_alerts: bool
+    newsletter: bool
+    theme: str
+    language: str
+    def __init__(self, email_notifications: _Optional[bool] = ..., job_alerts: _Optional[bool] = ..., newsletter: _Optional[bool] = ..., theme: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+
+class SocialLinks(_message.Message):
+    __slots__ = ("links",)
+    class LinksEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    links: _containers.ScalarMap[str, str]
+    def __init__(self, links: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class UpdateMeRequest(_message.Message):
+    __slots__ = ("name", "preferences", "social_links", "profile_image_url")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PREFERENCES_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_LINKS_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_IMAGE_URL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    preferences: PreferencesUpdate
+    social_links: SocialLinks
+    profile_image_url: str
+    def __init__(self, name: _Optional[str] = ..., preferences: _Optional[_Union[PreferencesUpdate, _Mapping]] = ..., social_links: _Optional[_Union[SocialLinks, _Mapping]] = ..., profile_image_url: _Optional[str] = ...) -> None: ...
+
+class DeleteMeRequest(_message.Message):
+    __slots__ = ("password", "access_jti", "access_expires_at")
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_JTI_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    password: str
+    access_jti: str
+    access_expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, password: _Optional[str] = ..., access_jti: _Optional[str] = ..., access_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeleteMeResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class GetJwksRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -82,6 +82,41 @@ class AuthServiceStub:
                 request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
                 response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionResponse.FromString,
                 _registered_method=True)
+        self.VerifyEmail = channel.unary_unary(
+                '/career.auth.v1.AuthService/VerifyEmail',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.VerifyEmailResponse.FromString,
+                _registered_method=True)
+        self.ResendVerification = channel.unary_unary(
+                '/career.auth.v1.AuthService/ResendVerification',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ResendVerificationRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ResendVerificationResponse.FromString,
+                _registered_method=True)
+        self.ForgotPassword = channel.unary_unary(
+                '/career.auth.v1.AuthService/ForgotPassword',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ForgotPasswordRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ForgotPasswordResponse.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/career.auth.v1.AuthService/ResetPassword',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/career.auth.v1.AuthService/ChangePassword',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
+        self.UpdateMe = channel.unary_unary(
+                '/career.auth.v1.AuthService/UpdateMe',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.UpdateMeRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.User.FromString,
+                _registered_method=True)
+        self.DeleteMe = channel.unary_unary(
+                '/career.auth.v1.AuthService/DeleteMe',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.DeleteMeRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.DeleteMeResponse.FromString,
+                _registered_method=True)
         self.GetJwks = channel.unary_unary(
                 '/career.auth.v1.AuthService/GetJwks',
                 request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
@@ -104,7 +139,8 @@ class AuthServiceServicer:
         """Register creates a user with an e-mail and password. The e-mail is unique
         case-insensitively (ALREADY_EXISTS otherwise); the password must be at
         least 8 characters and not a commonly used one (INVALID_ARGUMENT).
-        Publishes user.registered.
+        Publishes user.registered and, in the same transaction,
+        user.email_verification_requested with a single-use token valid 24 hours.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -166,6 +202,69 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyEmail(self, request, context):
+        """VerifyEmail marks the e-mail address of the token's user as verified and
+        publishes user.email_verified. An unknown token is INVALID_ARGUMENT; a used
+        or expired one FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResendVerification(self, request, context):
+        """ResendVerification publishes a new user.email_verification_requested if
+        the address belongs to an unverified user. The answer is the same whether
+        or not it does, so that it cannot be used to find out who has an account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ForgotPassword(self, request, context):
+        """ForgotPassword publishes user.password_reset_requested with a single-use
+        token valid one hour if the address has an account. The answer is the same
+        whether or not it does.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """ResetPassword sets a new password with a reset token (the password rules
+        of Register apply), ends every session of the user and lifts a lockout.
+        An unknown token is INVALID_ARGUMENT; a used or expired one
+        FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """ChangePassword sets a new password for the calling user after checking the
+        current one (PERMISSION_DENIED if wrong; it counts as a failed login) and
+        ends every other session of the user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateMe(self, request, context):
+        """UpdateMe changes the fields of the calling user that the request sets and
+        returns the user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMe(self, request, context):
+        """DeleteMe deletes the calling user after checking their password, with
+        their sessions and tokens, denylists the access token presented and
+        publishes user.deleted in the same transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetJwks(self, request, context):
         """GetJwks returns the public keys that verify access tokens, as a JSON Web
         Key Set, so that the gateway can verify tokens without calling auth.
@@ -216,6 +315,41 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.RevokeSession,
                     request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionRequest.FromString,
                     response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionResponse.SerializeToString,
+            ),
+            'VerifyEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyEmail,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.VerifyEmailRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.VerifyEmailResponse.SerializeToString,
+            ),
+            'ResendVerification': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendVerification,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ResendVerificationRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ResendVerificationResponse.SerializeToString,
+            ),
+            'ForgotPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForgotPassword,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ForgotPasswordRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ForgotPasswordResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ResetPasswordResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'UpdateMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMe,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.UpdateMeRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.User.SerializeToString,
+            ),
+            'DeleteMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMe,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.DeleteMeRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.DeleteMeResponse.SerializeToString,
             ),
             'GetJwks': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJwks,
@@ -447,6 +581,195 @@ class AuthService:
             '/career.auth.v1.AuthService/RevokeSession',
             career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionRequest.SerializeToString,
             career_dot_auth_dot_v1_dot_auth__pb2.RevokeSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/VerifyEmail',
+            career_dot_auth_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.VerifyEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendVerification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/ResendVerification',
+            career_dot_auth_dot_v1_dot_auth__pb2.ResendVerificationRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.ResendVerificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForgotPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/ForgotPassword',
+            career_dot_auth_dot_v1_dot_auth__pb2.ForgotPasswordRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.ForgotPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/ResetPassword',
+            career_dot_auth_dot_v1_dot_auth__pb2.ResetPasswordRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.ResetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/ChangePassword',
+            career_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/UpdateMe',
+            career_dot_auth_dot_v1_dot_auth__pb2.UpdateMeRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/DeleteMe',
+            career_dot_auth_dot_v1_dot_auth__pb2.DeleteMeRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.DeleteMeResponse.FromString,
             options,
             channel_credentials,
             insecure,
