@@ -1,0 +1,1 @@
+"""Fake third-party servers for tests and offline runs (never on the production path)."""
