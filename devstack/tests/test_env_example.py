@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from career_kit.settings import PlatformSettings
@@ -25,7 +26,18 @@ def _documented() -> set[str]:
 
 def _variables(settings: type[BaseSettings]) -> set[str]:
     prefix = settings.model_config.get("env_prefix", "")
-    return {f"{prefix}{name}".upper() for name in settings.model_fields if name != "platform"}
+    names = set()
+    for name, info in settings.model_fields.items():
+        if name == "platform":
+            continue
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.add(str(alias.choices[0]).upper())
+        elif isinstance(alias, str):
+            names.add(alias.upper())
+        else:
+            names.add(f"{prefix}{name}".upper())
+    return names
 
 
 def test_every_setting_is_in_env_example() -> None:

@@ -4,7 +4,9 @@ through the same Stack that `make run` uses. Tests talk to the gateway over HTTP
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import httpx
@@ -31,3 +33,75 @@ def stack(infra) -> Iterator[Stack]:
 def gateway(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
         yield client
+
+
+PASSWORD = "correct horse battery staple"
+
+
+class Browser:
+    """A client from its own address that keeps the session cookies the way a browser would
+    (httpx will not send Secure cookies over plain http, so they are handled here)."""
+
+    def __init__(self, gateway: httpx.Client) -> None:
+        self.http = gateway
+        self.cookies: dict[str, str] = {}
+        n = uuid.uuid4().int
+        self.ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        self.access_token: str | None = None
+
+    def call(self, method: str, path: str, *, bearer: str | None = None, csrf: bool = False,
+             **kwargs) -> httpx.Response:
+        headers = {"X-Forwarded-For": self.ip, **kwargs.pop("headers", {})}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if csrf:
+            headers["X-CSRF-Token"] = self.cookies.get("csrf_token", "")
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        response = self.http.request(method, path, headers=headers, **kwargs)
+        for header in response.headers.get_list("set-cookie"):
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response
+
+    def sign_up_and_in(self, email: str) -> dict:
+        assert self.call("POST", "/auth/register",
+                         json={"email": email, "password": PASSWORD, "name": "Ada"}
+                         ).status_code == 201
+        response = self.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        self.access_token = response.json()["access_token"]
+        return response.json()
+
+
+
+@pytest.fixture
+def new_browser(gateway: httpx.Client) -> Callable[[], Browser]:
+    """Makes browsers: each from its own address, with its own cookies."""
+    return lambda: Browser(gateway)
+
+
+@pytest.fixture
+def inbox(stack: Stack) -> Callable[..., list[dict]]:
+    """Reads the local SMTP catcher over HTTP, as a developer would; waits for mail to arrive."""
+    import time
+
+    assert stack.mail_catcher is not None, "the stack runs without its local mail catcher"
+
+    def read(to: str, *, count: int = 1, within: float = 30.0) -> list[dict]:
+        deadline = time.monotonic() + within
+        messages: list[dict] = []
+        while time.monotonic() < deadline:
+            messages = httpx.get(f"{stack.mail_catcher.http_url}/messages",
+                                 params={"to": to}, timeout=5).json()["messages"]
+            if len(messages) >= count:
+                return messages
+            time.sleep(0.2)
+        raise AssertionError(f"{len(messages)} of {count} e-mails to {to} arrived: {messages}")
+
+    return read

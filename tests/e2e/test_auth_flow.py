@@ -9,62 +9,19 @@ import hashlib
 import hmac
 import json
 import uuid
-from http.cookies import SimpleCookie
 
-import httpx
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import RSAAlgorithm
 
 PASSWORD = "correct horse battery staple"
 
 
-class Browser:
-    """A client from its own address that keeps the session cookies the way a browser would
-    (httpx will not send Secure cookies over plain http, so they are handled here)."""
-
-    def __init__(self, gateway: httpx.Client) -> None:
-        self.http = gateway
-        self.cookies: dict[str, str] = {}
-        n = uuid.uuid4().int
-        self.ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
-        self.access_token: str | None = None
-
-    def call(self, method: str, path: str, *, bearer: str | None = None, csrf: bool = False,
-             **kwargs) -> httpx.Response:
-        headers = {"X-Forwarded-For": self.ip, **kwargs.pop("headers", {})}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if csrf:
-            headers["X-CSRF-Token"] = self.cookies.get("csrf_token", "")
-        if bearer:
-            headers["Authorization"] = f"Bearer {bearer}"
-        response = self.http.request(method, path, headers=headers, **kwargs)
-        for header in response.headers.get_list("set-cookie"):
-            cookie = SimpleCookie()
-            cookie.load(header)
-            for name, morsel in cookie.items():
-                if morsel["max-age"] == "0" or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return response
-
-    def sign_up_and_in(self, email: str) -> dict:
-        assert self.call("POST", "/auth/register",
-                         json={"email": email, "password": PASSWORD, "name": "Ada"}
-                         ).status_code == 201
-        response = self.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        self.access_token = response.json()["access_token"]
-        return response.json()
-
-
 def _email() -> str:
     return f"user-{uuid.uuid4().hex[:10]}@example.com"
 
 
-def test_register_login_refresh_reuse_logout(gateway) -> None:
-    browser = Browser(gateway)
+def test_register_login_refresh_reuse_logout(gateway, new_browser) -> None:
+    browser = new_browser()
     email = _email()
     login = browser.sign_up_and_in(email.upper())  # e-mails are case-insensitive
     assert login["user"]["email"].lower() == email  # later logins use the lower-case form
@@ -104,8 +61,8 @@ def test_register_login_refresh_reuse_logout(gateway) -> None:
     assert "revoked" in refused.json()["detail"]
 
 
-def test_wrong_password_and_duplicate_email_are_problems(gateway) -> None:
-    browser = Browser(gateway)
+def test_wrong_password_and_duplicate_email_are_problems(gateway, new_browser) -> None:
+    browser = new_browser()
     email = _email()
     browser.sign_up_and_in(email)
     wrong = browser.call("POST", "/auth/login", json={"email": email, "password": "nope-nope"})
@@ -117,7 +74,7 @@ def test_wrong_password_and_duplicate_email_are_problems(gateway) -> None:
                         json={"email": _email(), "password": "password", "name": "Ada"})
     assert weak.status_code == 400
     # Registration is limited to 3 an hour per address: this one comes from elsewhere.
-    invalid = Browser(gateway).call("POST", "/auth/register", content=b'{"email": ', headers={
+    invalid = new_browser().call("POST", "/auth/register", content=b'{"email": ', headers={
         "Content-Type": "application/json"})
     assert invalid.status_code in (400, 422)
 
@@ -126,8 +83,8 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def test_forged_tokens_are_refused(gateway) -> None:
-    browser = Browser(gateway)
+def test_forged_tokens_are_refused(gateway, new_browser) -> None:
+    browser = new_browser()
     browser.sign_up_and_in(_email())
     header_b64, claims_b64, _ = browser.access_token.split(".")
     header = json.loads(base64.urlsafe_b64decode(header_b64 + "=="))
@@ -152,8 +109,8 @@ def test_forged_tokens_are_refused(gateway) -> None:
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_a_user_cannot_see_or_end_another_users_sessions(gateway) -> None:
-    alice, bob = Browser(gateway), Browser(gateway)
+def test_a_user_cannot_see_or_end_another_users_sessions(gateway, new_browser) -> None:
+    alice, bob = new_browser(), new_browser()
     alice.sign_up_and_in(_email())
     bob.sign_up_and_in(_email())
     alice_sessions = alice.call("GET", "/auth/sessions", bearer=alice.access_token).json()

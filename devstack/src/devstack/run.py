@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             f"  Gateway:  {stack.gateway_url}\n"
             f"  API docs: {stack.gateway_url}/docs\n"
             f"  Ready:    {stack.gateway_url}/readyz\n"
-            "Press Ctrl-C to stop.",
+            + (f"  E-mails:  {stack.mail_catcher.http_url}/messages (local catcher)\n"
+               if stack.mail_catcher else "")
+            + "Press Ctrl-C to stop.",
             flush=True,
         )
         while not stop.wait(1.0):

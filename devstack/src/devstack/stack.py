@@ -23,11 +23,15 @@ import asyncpg
 import httpx
 
 from career_kit.db import sync_url
+from devstack.fakes.email import SmtpCatcher, start_local_mail_catcher
 from devstack.servers import free_port
 
 SERVICES = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
 # The services that receive third-party webhooks on their HTTP port.
 WEBHOOK_OWNERS = {"billing": "BILLING", "social": "SOCIAL"}
+# Any of these set means real e-mail is configured; otherwise mail goes to a local catcher.
+_EMAIL_PROVIDER_SETTINGS = ("NOTIFY_EMAIL_PROVIDER", "RESEND_API_KEY", "SENDGRID_API_KEY",
+                            "MAILGUN_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     host: str = "127.0.0.1"
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Started by `start()` when no e-mail provider is configured: notify mails go here.
+    mail_catcher: SmtpCatcher | None = None
 
     @property
     def gateway_url(self) -> str:
@@ -182,6 +188,9 @@ class Stack:
         self.create_databases()
         self.migrate()
         env = self.env()
+        if not any(env.get(key) for key in _EMAIL_PROVIDER_SETTINGS):
+            self.mail_catcher, mail_env = start_local_mail_catcher()
+            env.update(mail_env)
         for name in SERVICES:
             self._spawn(name, ["-m", f"{name}.main", "serve"], env)
         self._spawn("gateway", ["-m", "gateway.main"], env)
@@ -229,6 +238,9 @@ class Stack:
             _wait(process, max(0.1, deadline - time.monotonic()))
         codes = {name: p.returncode for name, p in self.processes.items()}
         self.processes.clear()
+        if self.mail_catcher is not None:
+            self.mail_catcher.stop()
+            self.mail_catcher = None
         return codes
 
 

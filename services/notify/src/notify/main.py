@@ -2,11 +2,21 @@
 
 from career_kit.service import Components, Resources, ServiceRuntime
 from notify.config import Settings
+from notify.consumers import UserEmailConsumers
+from notify.email import build_sender
+from notify.service import EmailNotifier
 
 
 def compose(resources: Resources) -> Components:
     """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
-    return Components()
+    settings = resources.settings
+    assert isinstance(settings, Settings)
+    notifier = EmailNotifier(resources.db, build_sender(settings),
+                             sender_address=settings.email_from,
+                             app_base_url=settings.app_base_url)
+    consumers = UserEmailConsumers(notifier)
+    return Components(subscriptions=consumers.subscriptions(
+        backoff=settings.email_retry_backoff_seconds, max_deliver=settings.email_max_deliver))
 
 
 def main() -> None:
