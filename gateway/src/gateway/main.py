@@ -27,7 +27,7 @@ from gateway.config import GatewaySettings
 from gateway.middleware import gateway_middleware
 from gateway.problems import PROBLEM_RESPONSES, install_problem_handlers
 from gateway.ratelimit import RateLimiter
-from gateway.routers import auth, ops, webhooks
+from gateway.routers import auth, oauth, ops, webhooks
 
 log = logging.getLogger("gateway.main")  # not "__main__" under `python -m`
 
@@ -100,6 +100,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(webhooks.router)
     app.include_router(auth.router)
+    app.include_router(oauth.router)
     return app
 
 

@@ -56,6 +56,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _post("password_reset", "/auth/forgot-password", 3, 3600, "ip"),
     # Not in the seed's table, but each call may send an e-mail: same budget as a reset.
     _post("resend_verification", "/auth/resend-verification", 3, 3600, "ip"),
+    # The second login step guesses 6 digits: as strict as the password step.
+    _post("two_factor_login", "/auth/2fa/login", 5, 15 * 60, "ip"),
+    Rule("oauth", "/auth/oauth/", 20, 3600, per="ip"),
     Rule("ai", "/ai/", 10, 3600),
     Rule("job_search", "/api/jobs/search", 50, 3600, frozenset({"GET"})),
     _post("social_posts", "/api/social/posts", 20, 3600, "user"),

@@ -109,12 +109,18 @@ def keys_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-async def auth(infra, database_url, redis_key_prefix, events_namespace, signing_key_pem
-               ) -> AsyncIterator[AuthHarness]:
+def auth_overrides() -> dict[str, Any]:
+    """Extra settings of the `auth` fixture; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def auth(infra, database_url, redis_key_prefix, events_namespace, signing_key_pem,
+               auth_overrides) -> AsyncIterator[AuthHarness]:
     await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
     settings = make_settings(database_url, infra, redis_key_prefix=redis_key_prefix,
                              events_namespace=events_namespace,
-                             jwt_private_keys=SecretStr(signing_key_pem))
+                             jwt_private_keys=SecretStr(signing_key_pem), **auth_overrides)
     db = Database(database_url, pool_size=4)
     redis = aioredis.from_url(infra.redis_url)
     nc = await connect_nats(infra.nats_url, "auth-tests")

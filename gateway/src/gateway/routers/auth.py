@@ -12,6 +12,13 @@ Change-password keeps the session it is called from and ends the others. The gat
 that session by the refresh cookie (or a refresh token in the body): the bearer token already
 authenticates the call, so the cookie only says which session to keep and needs no CSRF check.
 Without either, every session of the user ends.
+
+Two-factor authentication (/auth/2fa/...): setup returns the TOTP secret and its otpauth URI,
+enable checks a first code and returns ten recovery codes (shown once), disable needs the
+password and a code. For a user with two factors, login answers 200
+`{"two_factor_required": true, "two_factor_token": ...}` without tokens or cookies, and
+`POST /auth/2fa/login` with that token and a code (or a recovery code) finishes it like login.
+Sign-in with providers lives in `oauth.py`.
 """
 
 from __future__ import annotations
@@ -88,6 +95,37 @@ class TokenOut(BaseModel):
 
 class LoginOut(TokenOut):
     user: UserOut
+
+
+class TwoFactorRequiredOut(BaseModel):
+    """A login that needs its second step: POST the token with a code to /auth/2fa/login."""
+
+    two_factor_required: Literal[True] = True
+    two_factor_token: str
+
+
+class TwoFactorLoginIn(BaseModel):
+    two_factor_token: str = Field(min_length=1, max_length=256)
+    code: str | None = Field(default=None, max_length=64, examples=["123456"])
+    recovery_code: str | None = Field(default=None, max_length=64)
+
+
+class TwoFactorSetupOut(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class TwoFactorCodeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str]
+
+
+class TwoFactorDisableIn(BaseModel):
+    password: str = Field(default="", max_length=256)
+    code: str = Field(min_length=1, max_length=64)
 
 
 class RefreshIn(BaseModel):
@@ -225,16 +263,67 @@ async def register(body: RegisterIn, clients: ClientsDep) -> RegisterOut:
                        verification_required=reply.verification_required)
 
 
-@router.post("/auth/login", response_model=LoginOut,
-             summary="Sign in: the access token in the body, the refresh token in a cookie")
-async def login(body: LoginIn, request: Request, response: Response, clients: ClientsDep,
-                cookie: bool = True) -> LoginOut:
-    user_agent, ip = _client(request)
-    reply = await clients.auth.Login(auth_pb2.LoginRequest(
-        email=body.email, password=body.password, user_agent=user_agent, ip=ip))
+def _login_out(reply: auth_pb2.LoginResponse, response: Response,
+               cookie: bool) -> LoginOut | TwoFactorRequiredOut:
+    if reply.two_factor_token:
+        return TwoFactorRequiredOut(two_factor_token=reply.two_factor_token)
     if cookie:
         _set_session_cookies(response, reply.tokens)
     return LoginOut(**_token_out(reply.tokens, cookie), user=user_out(reply.user))
+
+
+@router.post("/auth/login", response_model=LoginOut | TwoFactorRequiredOut,
+             summary="Sign in: the access token in the body, the refresh token in a cookie "
+                     "(or the second step's token for two-factor users)")
+async def login(body: LoginIn, request: Request, response: Response, clients: ClientsDep,
+                cookie: bool = True) -> LoginOut | TwoFactorRequiredOut:
+    user_agent, ip = _client(request)
+    reply = await clients.auth.Login(auth_pb2.LoginRequest(
+        email=body.email, password=body.password, user_agent=user_agent, ip=ip))
+    return _login_out(reply, response, cookie)
+
+
+@router.post("/auth/2fa/login", response_model=LoginOut,
+             summary="Second step of a two-factor login: a TOTP code or a recovery code")
+async def two_factor_login(body: TwoFactorLoginIn, request: Request, response: Response,
+                           clients: ClientsDep, cookie: bool = True) -> LoginOut:
+    user_agent, ip = _client(request)
+    message = auth_pb2.CompleteTwoFactorLoginRequest(
+        two_factor_token=body.two_factor_token, user_agent=user_agent, ip=ip)
+    if body.code:
+        message.code = body.code
+    elif body.recovery_code:
+        message.recovery_code = body.recovery_code
+    else:
+        raise Problem(400, "Send a code or a recovery code.", type_="missing-two-factor-code")
+    reply = await clients.auth.CompleteTwoFactorLogin(message)
+    out = _login_out(reply, response, cookie)
+    assert isinstance(out, LoginOut)
+    return out
+
+
+@router.post("/auth/2fa/setup", response_model=TwoFactorSetupOut,
+             summary="A new TOTP secret for the authenticator app (not yet in force)")
+async def two_factor_setup(caller: CurrentCaller, clients: ClientsDep) -> TwoFactorSetupOut:
+    reply = await clients.auth.SetupTwoFactor(auth_pb2.SetupTwoFactorRequest())
+    return TwoFactorSetupOut(secret=reply.secret, otpauth_uri=reply.otpauth_uri)
+
+
+@router.post("/auth/2fa/enable", response_model=RecoveryCodesOut,
+             summary="Turn two factors on with a first code; the recovery codes, shown once")
+async def two_factor_enable(body: TwoFactorCodeIn, caller: CurrentCaller,
+                            clients: ClientsDep) -> RecoveryCodesOut:
+    reply = await clients.auth.EnableTwoFactor(auth_pb2.EnableTwoFactorRequest(code=body.code))
+    return RecoveryCodesOut(recovery_codes=list(reply.recovery_codes))
+
+
+@router.post("/auth/2fa/disable", status_code=status.HTTP_204_NO_CONTENT,
+             summary="Turn two factors off (password and a code or recovery code)")
+async def two_factor_disable(body: TwoFactorDisableIn, caller: CurrentCaller,
+                             clients: ClientsDep) -> Response:
+    await clients.auth.DisableTwoFactor(auth_pb2.DisableTwoFactorRequest(
+        password=body.password, code=body.code))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/auth/refresh", response_model=TokenOut,

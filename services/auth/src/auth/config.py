@@ -26,6 +26,33 @@ class Settings(ServiceSettings):
     access_token_ttl_seconds: int = Field(default=900, gt=0)
     refresh_token_ttl_seconds: int = Field(default=604_800, gt=0)
 
+    # Sign-in with external providers. A provider without a client id is switched off. The
+    # callback the providers redirect to is `{oauth_redirect_base_url}/auth/oauth/{provider}/
+    # callback`, i.e. the gateway's public URL. The endpoint settings exist so that tests and
+    # `make run` can point at devstack's fake identity provider.
+    oauth_redirect_base_url: str = "http://localhost:8000"
+    google_client_id: str = ""
+    google_client_secret: SecretStr = SecretStr("")
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    linkedin_client_id: str = ""
+    linkedin_client_secret: SecretStr = SecretStr("")
+    linkedin_discovery_url: str = (
+        "https://www.linkedin.com/oauth/.well-known/openid-configuration")
+    x_client_id: str = ""
+    x_client_secret: SecretStr = SecretStr("")
+    x_authorization_url: str = "https://x.com/i/oauth2/authorize"
+    x_token_url: str = "https://api.x.com/2/oauth2/token"
+    x_userinfo_url: str = "https://api.x.com/2/users/me"
+    facebook_client_id: str = ""
+    facebook_client_secret: SecretStr = SecretStr("")
+    facebook_authorization_url: str = "https://www.facebook.com/v26.0/dialog/oauth"
+    facebook_token_url: str = "https://graph.facebook.com/v26.0/oauth/access_token"
+    facebook_userinfo_url: str = "https://graph.facebook.com/v26.0/me"
+
+    # Fernet key (urlsafe base64 of 32 bytes) that encrypts TOTP secrets at rest. Unset: they
+    # are stored in the clear. Several keys, comma-separated, allow a rotation (first encrypts).
+    totp_encryption_key: SecretStr | None = None
+
     @model_validator(mode="after")
     def _refuse_generated_keys_in_production(self) -> "Settings":
         if self.platform.environment == "production" and not (

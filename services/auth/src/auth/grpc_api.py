@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import events, models
 from auth.repository import ActiveSession
-from auth.service import AuthService, IssuedTokens, RejectedAfterRecording
+from auth.service import LINK, LOGIN, AuthService, IssuedTokens, RejectedAfterRecording, SignIn
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
 from career_kit import context
 from career_kit.db import Database
@@ -84,6 +84,25 @@ def token_pair(tokens: IssuedTokens) -> auth_pb2.TokenPair:
     )
 
 
+def login_response(sign_in: SignIn) -> auth_pb2.LoginResponse:
+    reply = auth_pb2.LoginResponse(user=user_message(sign_in.user),
+                                   two_factor_token=sign_in.two_factor_token or "")
+    if sign_in.tokens is not None:
+        reply.tokens.CopyFrom(token_pair(sign_in.tokens))
+    return reply
+
+
+_INTENTS = {auth_pb2.OAUTH_INTENT_UNSPECIFIED: LOGIN, auth_pb2.OAUTH_INTENT_LOGIN: LOGIN,
+            auth_pb2.OAUTH_INTENT_LINK: LINK}
+_INTENT_MESSAGES = {LOGIN: auth_pb2.OAUTH_INTENT_LOGIN, LINK: auth_pb2.OAUTH_INTENT_LINK}
+
+
+def identity_message(identity: models.OAuthIdentity) -> auth_pb2.OAuthIdentity:
+    return auth_pb2.OAuthIdentity(provider=identity.provider, subject=identity.subject,
+                                  email=identity.email or "",
+                                  created_at=_timestamp(identity.created_at))
+
+
 def session_message(active: ActiveSession) -> auth_pb2.Session:
     return auth_pb2.Session(
         id=str(active.id), created_at=_timestamp(active.created_at),
@@ -116,10 +135,10 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def Login(self, request: auth_pb2.LoginRequest,
                     ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:
-        user, tokens = await self._unit(lambda s: self.service.login(
+        sign_in = await self._unit(lambda s: self.service.login(
             s, email=request.email, password=request.password, user_agent=request.user_agent,
             ip=request.ip))
-        return auth_pb2.LoginResponse(tokens=token_pair(tokens), user=user_message(user))
+        return login_response(sign_in)
 
     async def Refresh(self, request: auth_pb2.RefreshRequest,
                       ctx: grpc.aio.ServicerContext) -> auth_pb2.RefreshResponse:
@@ -212,6 +231,67 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def GetJwks(self, request: auth_pb2.GetJwksRequest,
                       ctx: grpc.aio.ServicerContext) -> auth_pb2.GetJwksResponse:
         return auth_pb2.GetJwksResponse(jwks_json=self.service.jwks_json())
+
+    async def StartOAuth(self, request: auth_pb2.StartOAuthRequest,
+                         ctx: grpc.aio.ServicerContext) -> auth_pb2.StartOAuthResponse:
+        url, state = await self._unit(lambda s: self.service.start_oauth(
+            s, provider=request.provider, intent=_INTENTS.get(request.intent, LOGIN),
+            caller_id=_caller_id()))
+        return auth_pb2.StartOAuthResponse(authorization_url=url, state=state)
+
+    async def FinishOAuth(self, request: auth_pb2.FinishOAuthRequest,
+                          ctx: grpc.aio.ServicerContext) -> auth_pb2.FinishOAuthResponse:
+        outcome = await self._unit(lambda s: self.service.finish_oauth(
+            s, provider=request.provider, state=request.state, code=request.code,
+            error=request.error, user_agent=request.user_agent, ip=request.ip))
+        login = login_response(outcome.sign_in)
+        reply = auth_pb2.FinishOAuthResponse(
+            user=login.user, two_factor_token=login.two_factor_token,
+            intent=_INTENT_MESSAGES[outcome.intent], linked=outcome.linked)
+        if login.HasField("tokens"):
+            reply.tokens.CopyFrom(login.tokens)
+        return reply
+
+    async def ListIdentities(self, request: auth_pb2.ListIdentitiesRequest,
+                             ctx: grpc.aio.ServicerContext) -> auth_pb2.ListIdentitiesResponse:
+        identities = await self._unit(lambda s: self.service.list_identities(
+            s, caller_id=_caller_id()))
+        return auth_pb2.ListIdentitiesResponse(
+            identities=[identity_message(i) for i in identities])
+
+    async def UnlinkIdentity(self, request: auth_pb2.UnlinkIdentityRequest,
+                             ctx: grpc.aio.ServicerContext) -> auth_pb2.UnlinkIdentityResponse:
+        await self._unit(lambda s: self.service.unlink_identity(
+            s, caller_id=_caller_id(), provider=request.provider))
+        return auth_pb2.UnlinkIdentityResponse()
+
+    async def SetupTwoFactor(self, request: auth_pb2.SetupTwoFactorRequest,
+                             ctx: grpc.aio.ServicerContext) -> auth_pb2.SetupTwoFactorResponse:
+        setup = await self._unit(lambda s: self.service.setup_two_factor(
+            s, caller_id=_caller_id()))
+        return auth_pb2.SetupTwoFactorResponse(secret=setup.secret,
+                                               otpauth_uri=setup.otpauth_uri)
+
+    async def EnableTwoFactor(self, request: auth_pb2.EnableTwoFactorRequest,
+                              ctx: grpc.aio.ServicerContext) -> auth_pb2.EnableTwoFactorResponse:
+        codes = await self._unit(lambda s: self.service.enable_two_factor(
+            s, caller_id=_caller_id(), code=request.code))
+        return auth_pb2.EnableTwoFactorResponse(recovery_codes=codes)
+
+    async def DisableTwoFactor(self, request: auth_pb2.DisableTwoFactorRequest,
+                               ctx: grpc.aio.ServicerContext
+                               ) -> auth_pb2.DisableTwoFactorResponse:
+        await self._unit(lambda s: self.service.disable_two_factor(
+            s, caller_id=_caller_id(), password=request.password, code=request.code))
+        return auth_pb2.DisableTwoFactorResponse()
+
+    async def CompleteTwoFactorLogin(self, request: auth_pb2.CompleteTwoFactorLoginRequest,
+                                     ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:
+        sign_in = await self._unit(lambda s: self.service.complete_two_factor_login(
+            s, two_factor_token=request.two_factor_token, code=request.code,
+            recovery_code=request.recovery_code, user_agent=request.user_agent,
+            ip=request.ip))
+        return login_response(sign_in)
 
     def add_to_server(self, server: grpc.aio.Server) -> None:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(self, server)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -62,6 +63,11 @@ class User(Base):
     login_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     lock_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     two_factor_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # The TOTP secret (Fernet-encrypted when AUTH_TOTP_ENCRYPTION_KEY is set); present from
+    # SetupTwoFactor on, in force only with two_factor_enabled.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    # The last TOTP time step accepted: a code is good once, even within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Version of the last subscription.updated applied to `tier` (billing's per-user counter);
     # null until one arrives. Older versions are ignored, so redelivery order does not matter.
     subscription_version: Mapped[int | None] = mapped_column(BigInteger)
@@ -131,6 +137,44 @@ class EmailToken(Base):
     # SHA-256 of the token, as for refresh tokens: the raw token exists only in the e-mail.
     token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+
+class OAuthIdentity(Base):
+    """An account at an external identity provider that signs a user in. Only who it is: the
+    provider's tokens are not kept (sign-in only)."""
+
+    __tablename__ = "oauth_identities"
+    __table_args__ = (
+        UniqueConstraint("provider", "subject", name="uq_oauth_identities_provider_subject"),
+        Index("ix_oauth_identities_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True,
+                                          server_default=text("gen_random_uuid()"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    # The address the provider gave when the identity was linked (may be absent, e.g. X).
+    email: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+
+class RecoveryCode(Base):
+    """A single-use two-factor recovery code, kept as its SHA-256 (the codes are random)."""
+
+    __tablename__ = "two_factor_recovery_codes"
+    __table_args__ = (Index("ix_two_factor_recovery_codes_user_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True,
+                                          server_default=text("gen_random_uuid()"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())

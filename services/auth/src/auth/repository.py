@@ -13,16 +13,26 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.models import EmailToken, RefreshToken, SecurityEvent, User
+from auth.models import (
+    EmailToken,
+    OAuthIdentity,
+    RecoveryCode,
+    RefreshToken,
+    SecurityEvent,
+    User,
+)
 
 
 class UserRepository:
     async def create(self, session: AsyncSession, *, email: str, name: str,
-                     password_hash: str) -> User | None:
-        """Insert a user; None if the e-mail is taken (in any letter case)."""
+                     password_hash: str | None, email_verified_at: datetime | None = None,
+                     profile_image_url: str | None = None) -> User | None:
+        """Insert a user; None if the e-mail is taken (in any letter case). Users who sign up
+        with a provider have no password."""
         statement = (
             insert(User)
-            .values(email=email, name=name, password_hash=password_hash)
+            .values(email=email, name=name, password_hash=password_hash,
+                    email_verified_at=email_verified_at, profile_image_url=profile_image_url)
             .on_conflict_do_nothing()
             .returning(User)
         )
@@ -79,6 +89,19 @@ class UserRepository:
         """Delete the user; sessions and e-mail tokens go with it (ON DELETE CASCADE)."""
         await session.execute(delete(User).where(User.id == user.id))
         session.expunge(user)
+
+    async def set_two_factor(self, session: AsyncSession, user: User, *, now: datetime,
+                             enabled: bool, totp_secret: str | None,
+                             totp_last_step: int | None) -> None:
+        user.two_factor_enabled = enabled
+        user.totp_secret = totp_secret
+        user.totp_last_step = totp_last_step
+        user.updated_at = now
+        await session.flush()
+
+    async def set_totp_last_step(self, session: AsyncSession, user: User, step: int) -> None:
+        user.totp_last_step = step
+        await session.flush()
 
     async def record_failed_login(self, session: AsyncSession, user: User, *, attempts: int,
                                   lock_until: datetime | None, now: datetime) -> None:
@@ -207,6 +230,60 @@ class SecurityEventRepository:
             values["created_at"] = now
         session.add(SecurityEvent(**values))
         await session.flush()
+
+
+class OAuthIdentityRepository:
+    async def get(self, session: AsyncSession, *, provider: str,
+                  subject: str) -> OAuthIdentity | None:
+        statement = select(OAuthIdentity).where(OAuthIdentity.provider == provider,
+                                                OAuthIdentity.subject == subject)
+        return (await session.scalars(statement)).one_or_none()
+
+    async def add(self, session: AsyncSession, *, user_id: uuid.UUID, provider: str,
+                  subject: str, email: str | None, now: datetime) -> bool:
+        """Link the identity; False if it is linked already (to anyone)."""
+        statement = (insert(OAuthIdentity)
+                     .values(user_id=user_id, provider=provider, subject=subject, email=email,
+                             created_at=now)
+                     .on_conflict_do_nothing()
+                     .returning(OAuthIdentity.id))
+        return (await session.scalars(statement)).one_or_none() is not None
+
+    async def list_of_user(self, session: AsyncSession,
+                           user_id: uuid.UUID) -> list[OAuthIdentity]:
+        statement = (select(OAuthIdentity).where(OAuthIdentity.user_id == user_id)
+                     .order_by(OAuthIdentity.created_at, OAuthIdentity.provider))
+        return list(await session.scalars(statement))
+
+    async def delete(self, session: AsyncSession, *, user_id: uuid.UUID, provider: str) -> int:
+        result = await session.execute(
+            delete(OAuthIdentity).where(OAuthIdentity.user_id == user_id,
+                                        OAuthIdentity.provider == provider))
+        return result.rowcount
+
+
+class RecoveryCodeRepository:
+    async def replace(self, session: AsyncSession, *, user_id: uuid.UUID,
+                      code_hashes: list[bytes], now: datetime) -> None:
+        """The user's recovery codes become exactly these."""
+        await self.delete_all(session, user_id)
+        session.add_all([RecoveryCode(user_id=user_id, code_hash=h, created_at=now)
+                         for h in code_hashes])
+        await session.flush()
+
+    async def delete_all(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+
+    async def use(self, session: AsyncSession, *, user_id: uuid.UUID, code_hash: bytes,
+                  now: datetime) -> bool:
+        """Spend an unused code of the user; False if there is none with this hash."""
+        result = await session.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.user_id == user_id, RecoveryCode.code_hash == code_hash,
+                   RecoveryCode.used_at.is_(None))
+            .values(used_at=now)
+            .returning(RecoveryCode.id))
+        return result.first() is not None
 
 
 class AccessTokenDenylist:

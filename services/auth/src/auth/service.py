@@ -1,4 +1,5 @@
 """Rules of the auth service: registration and e-mail verification, login with lockout,
+sign-in with external providers (OAuth/OIDC) and two-factor authentication (TOTP),
 refresh-token rotation with reuse detection, logout and sessions, password reset and change,
 the user's profile and deletion, and the tier that follows billing's subscriptions. No gRPC
 types here, and nothing commits: the caller owns the transaction (see `RejectedAfterRecording`
@@ -18,14 +19,17 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import events
+from auth import events, two_factor
 from auth.keys import SigningKeys
-from auth.models import EmailToken, User
+from auth.models import EmailToken, OAuthIdentity, User
+from auth.oauth import OAuthProviders, OAuthStateStore, check_state, new_pending, new_state
 from auth.passwords import PasswordHashing, check_password_rules
 from auth.repository import (
     AccessTokenDenylist,
     ActiveSession,
     EmailTokenRepository,
+    OAuthIdentityRepository,
+    RecoveryCodeRepository,
     RefreshTokenRepository,
     SecurityEventRepository,
     UserRepository,
@@ -38,6 +42,7 @@ from auth.tokens import (
     new_email_token,
     new_refresh_token,
 )
+from auth.two_factor import SecretBox, TwoFactorLoginTokens
 from career_kit.errors import (
     AlreadyExists,
     DomainError,
@@ -92,6 +97,16 @@ LOGOUT_ALL = "logout_all"
 PASSWORD_RESET = "password_reset"
 PASSWORD_CHANGED = "password_changed"
 PASSWORD_CHECK_FAILED = "password_check_failed"
+IDENTITY_LINKED = "identity_linked"
+IDENTITY_UNLINKED = "identity_unlinked"
+TWO_FACTOR_ENABLED = "two_factor_enabled"
+TWO_FACTOR_DISABLED = "two_factor_disabled"
+RECOVERY_CODE_USED = "recovery_code_used"
+
+LOGIN = "login"
+LINK = "link"
+WRONG_CODE = "the code is wrong or was already used"
+TWO_FACTOR_EXPIRED = "this sign-in has expired; sign in again"
 
 
 class RejectedAfterRecording(Exception):
@@ -115,6 +130,28 @@ class IssuedTokens:
     refresh_token: str
     refresh_expires_at: datetime
     session_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A login's outcome: tokens, or (two-factor users) a token for the second step."""
+
+    user: User
+    tokens: IssuedTokens | None = None
+    two_factor_token: str | None = None
+
+
+@dataclass(frozen=True)
+class OAuthOutcome:
+    sign_in: SignIn
+    intent: str  # LOGIN or LINK
+    linked: bool  # this round trip linked the identity to the user
+
+
+@dataclass(frozen=True)
+class TwoFactorSetup:
+    secret: str
+    otpauth_uri: str
 
 
 def normalise_email(email: str) -> str:
@@ -212,7 +249,10 @@ def tier_for(plan: str, status: str) -> str:
 class AuthService:
     def __init__(self, *, keys: SigningKeys, issuer: AccessTokenIssuer,
                  passwords: PasswordHashing, denylist: AccessTokenDenylist, outbox: Outbox,
-                 refresh_ttl: timedelta, clock: Callable[[], datetime] = _utc_now) -> None:
+                 refresh_ttl: timedelta, clock: Callable[[], datetime] = _utc_now,
+                 oauth: OAuthProviders | None = None, oauth_states: OAuthStateStore | None = None,
+                 two_factor_tokens: TwoFactorLoginTokens | None = None,
+                 secret_box: SecretBox | None = None) -> None:
         self.keys = keys
         self.issuer = issuer
         self.passwords = passwords
@@ -224,6 +264,12 @@ class AuthService:
         self.refresh_tokens = RefreshTokenRepository()
         self.security_events = SecurityEventRepository()
         self.email_tokens = EmailTokenRepository()
+        self.identities = OAuthIdentityRepository()
+        self.recovery_codes = RecoveryCodeRepository()
+        self.oauth = oauth or OAuthProviders({}, "http://localhost:8000")
+        self.oauth_states = oauth_states
+        self.two_factor_tokens = two_factor_tokens
+        self.secret_box = secret_box or SecretBox(None)
 
     # Registration -------------------------------------------------------------------------
 
@@ -453,7 +499,7 @@ class AuthService:
     # Login --------------------------------------------------------------------------------
 
     async def login(self, session: AsyncSession, *, email: str, password: str,
-                    user_agent: str = "", ip: str = "") -> tuple[User, IssuedTokens]:
+                    user_agent: str = "", ip: str = "") -> SignIn:
         if not email.strip() or not password:
             raise InvalidArgument("email and password are required")
         client_ip = _ip(ip)
@@ -479,19 +525,32 @@ class AuthService:
         new_hash = None
         if user.password_hash and self.passwords.needs_rehash(user.password_hash):
             new_hash = await self.passwords.hash(password)
-        await self.users.record_login(session, user, now=now, password_hash=new_hash)
-        tokens = await self._issue(session, user, uuid.uuid4(), now, _user_agent(user_agent),
-                                   client_ip)
-        await self.security_events.add(session, kind=LOGIN_SUCCEEDED, user_id=user.id,
-                                       ip=client_ip, now=now,
-                                       detail={"session_id": str(tokens.session_id)})
-        return user, tokens
+        return await self._sign_in(session, user, now, user_agent, client_ip, method="password",
+                                   password_hash=new_hash)
+
+    async def _sign_in(self, session: AsyncSession, user: User, now: datetime, user_agent: str,
+                       ip: str | None, *, method: str, password_hash: str | None = None
+                       ) -> SignIn:
+        """Tokens for the user, or the token for the second step if they use two factors.
+        The failed-login counter is not reset before the second factor passes: otherwise
+        someone with the password could guess codes forever, four at a time."""
+        if user.two_factor_enabled:
+            # (A due password rehash waits for a login that completes: storing it now would
+            # go through set_password, which also resets the counter.)
+            token = await self._two_factor_tokens().issue(str(user.id))
+            return SignIn(user, two_factor_token=token)
+        await self.users.record_login(session, user, now=now, password_hash=password_hash)
+        tokens = await self._issue(session, user, uuid.uuid4(), now, _user_agent(user_agent), ip)
+        await self.security_events.add(session, kind=LOGIN_SUCCEEDED, user_id=user.id, ip=ip,
+                                       now=now, detail={"session_id": str(tokens.session_id),
+                                                        "method": method})
+        return SignIn(user, tokens=tokens)
 
     async def _count_failure(self, session: AsyncSession, user: User, ip: str | None,
-                             now: datetime) -> None:
+                             now: datetime, reason: str = "wrong_password") -> None:
         attempts = user.login_attempts + 1
         await self.security_events.add(session, kind=LOGIN_FAILED, user_id=user.id, ip=ip,
-                                       now=now, detail={"reason": "wrong_password",
+                                       now=now, detail={"reason": reason,
                                                         "attempt": attempts})
         if attempts < MAX_FAILED_LOGINS:
             await self.users.record_failed_login(session, user, attempts=attempts,
@@ -630,3 +689,279 @@ class AuthService:
 
     def jwks_json(self) -> str:
         return self.keys.jwks_json()
+
+    # Sign-in with external providers ------------------------------------------------------
+
+    def _states(self) -> OAuthStateStore:
+        if self.oauth_states is None:
+            raise FailedPrecondition("sign-in with providers is not configured",
+                                     problem_type="provider-disabled")
+        return self.oauth_states
+
+    async def start_oauth(self, session: AsyncSession, *, provider: str, intent: str,
+                          caller_id: str | None) -> tuple[str, str]:
+        """The provider's authorization URL and its state; for LINK, the caller's account is
+        remembered with the state, so the callback (which carries no access token) links it."""
+        provider = provider.strip().lower()
+        self.oauth.config(provider)
+        user_id = None
+        if intent == LINK:
+            user_id = str((await self.get_me(session, caller_id=caller_id)).id)
+        state = new_state()
+        pending = new_pending(provider, intent, user_id)
+        url = await self.oauth.authorization_url(provider, state, pending)
+        await self._states().put(state, pending)
+        return url, state
+
+    async def finish_oauth(self, session: AsyncSession, *, provider: str, state: str,
+                           code: str, error: str = "", user_agent: str = "",
+                           ip: str = "") -> OAuthOutcome:
+        client_ip = _ip(ip)
+        provider = provider.strip().lower()
+        pending = await self._states().take(check_state(state))
+        if pending is None or pending.provider != provider:
+            raise Unauthenticated("this sign-in is unknown, expired or already finished; "
+                                  "start again", problem_type="invalid-oauth-state")
+        if error:
+            raise Unauthenticated(f"the sign-in at {provider} did not happen ({error[:64]})",
+                                  problem_type="oauth-denied")
+        if not code:
+            raise InvalidArgument("code is required")
+        profile = await self.oauth.profile(provider, code, pending)
+        if not profile.subject:
+            raise Unauthenticated(f"{provider} did not say who signed in",
+                                  problem_type="provider-error")
+        now = self.clock()
+        identity = await self.identities.get(session, provider=provider,
+                                             subject=profile.subject)
+        email = _provider_email(profile.email)
+
+        if pending.intent == LINK:
+            user = await self.users.get_for_update(session, _caller(pending.user_id))
+            if user is None:
+                raise Unauthenticated("the signed-in user no longer exists")
+            if identity is not None and identity.user_id != user.id:
+                raise AlreadyExists(f"this {provider} account is linked to another user",
+                                    problem_type="identity-taken")
+            if identity is None:
+                await self._link(session, user, provider, profile.subject, email, now)
+            return OAuthOutcome(SignIn(user), LINK, linked=identity is None)
+
+        linked = False
+        if identity is not None:
+            user = await self.users.get_for_update(session, identity.user_id)
+            assert user is not None  # identities are deleted with their user
+        elif email and (user := await self.users.get_by_email_for_update(session, email)):
+            # Linking by e-mail hands the account to whoever controls the provider account,
+            # so both sides must have proved the address: the provider (else anyone can claim
+            # any address there) and the account (else someone who registered the address
+            # without owning it would keep a password to the owner's account).
+            if not profile.email_verified:
+                raise FailedPrecondition(
+                    f"An account with this e-mail address exists, but {provider} has not "
+                    f"verified the address. Sign in with your password and link {provider} "
+                    "from your settings.", problem_type="oauth-email-unverified")
+            if user.email_verified_at is None:
+                raise FailedPrecondition(
+                    "An account with this e-mail address exists but has not verified it yet. "
+                    f"Verify it or sign in with your password, then link {provider} from "
+                    "your settings.", problem_type="account-email-unverified")
+            await self._link(session, user, provider, profile.subject, email, now)
+            linked = True
+        else:
+            if not email:
+                raise FailedPrecondition(
+                    f"{provider} did not share an e-mail address, which an account needs. "
+                    "Sign up with e-mail, then link it from your settings.",
+                    problem_type="oauth-email-missing")
+            user = await self._create_oauth_user(session, email, profile, now)
+            await self._link(session, user, provider, profile.subject, email, now)
+            linked = True
+        sign_in = await self._sign_in(session, user, now, user_agent, client_ip, method=provider)
+        return OAuthOutcome(sign_in, LOGIN, linked)
+
+    async def _create_oauth_user(self, session: AsyncSession, email: str, profile: Any,
+                                 now: datetime) -> User:
+        name = " ".join(profile.name.split())[:MAX_NAME_LENGTH] or email.split("@")[0]
+        picture = None
+        if profile.picture:
+            try:
+                picture = _url(profile.picture, "picture")
+            except InvalidArgument:
+                picture = None
+        user = await self.users.create(
+            session, email=email, name=name, password_hash=None,
+            email_verified_at=now if profile.email_verified else None,
+            profile_image_url=picture)
+        if user is None:  # registered in the meantime
+            raise AlreadyExists("an account with this e-mail already exists; try again",
+                                problem_type="email-taken")
+        await self.outbox.add(session, events.user_registered(user))
+        if user.email_verified_at is None:
+            await self._request_verification(session, user, now)
+        return user
+
+    async def _link(self, session: AsyncSession, user: User, provider: str, subject: str,
+                    email: str | None, now: datetime) -> None:
+        if not await self.identities.add(session, user_id=user.id, provider=provider,
+                                         subject=subject, email=email, now=now):
+            raise AlreadyExists(f"this {provider} account was linked in the meantime",
+                                problem_type="identity-taken")
+        await self.security_events.add(session, kind=IDENTITY_LINKED, user_id=user.id, ip=None,
+                                       now=now, detail={"provider": provider})
+
+    async def list_identities(self, session: AsyncSession, *,
+                              caller_id: str | None) -> list[OAuthIdentity]:
+        return await self.identities.list_of_user(session, _caller(caller_id))
+
+    async def unlink_identity(self, session: AsyncSession, *, caller_id: str | None,
+                              provider: str) -> None:
+        user = await self._signed_in_user(session, caller_id)
+        provider = provider.strip().lower()
+        identities = await self.identities.list_of_user(session, user.id)
+        if not any(i.provider == provider for i in identities):
+            raise NotFound(f"no {provider[:32]} account is linked",
+                           problem_type="identity-not-found")
+        if user.password_hash is None and all(i.provider == provider for i in identities):
+            raise FailedPrecondition(
+                "This is your only way to sign in: link another provider first.",
+                problem_type="last-login-method")
+        now = self.clock()
+        await self.identities.delete(session, user_id=user.id, provider=provider)
+        await self.security_events.add(session, kind=IDENTITY_UNLINKED, user_id=user.id,
+                                       ip=None, now=now, detail={"provider": provider})
+
+    # Two-factor authentication ------------------------------------------------------------
+
+    def _two_factor_tokens(self) -> TwoFactorLoginTokens:
+        if self.two_factor_tokens is None:
+            raise FailedPrecondition("two-factor authentication is not configured")
+        return self.two_factor_tokens
+
+    async def setup_two_factor(self, session: AsyncSession, *,
+                               caller_id: str | None) -> TwoFactorSetup:
+        user = await self._signed_in_user(session, caller_id)
+        if user.two_factor_enabled:
+            raise FailedPrecondition("two-factor authentication is already on; turn it off "
+                                     "first", problem_type="two-factor-enabled")
+        secret = two_factor.new_secret()
+        await self.users.set_two_factor(session, user, now=self.clock(), enabled=False,
+                                        totp_secret=self.secret_box.seal(secret),
+                                        totp_last_step=None)
+        return TwoFactorSetup(secret, two_factor.otpauth_uri(secret, user.email))
+
+    async def enable_two_factor(self, session: AsyncSession, *, caller_id: str | None,
+                                code: str) -> list[str]:
+        """Turn two factors on; returns the recovery codes (only their hashes are kept)."""
+        user = await self._signed_in_user(session, caller_id)
+        if user.two_factor_enabled:
+            raise FailedPrecondition("two-factor authentication is already on",
+                                     problem_type="two-factor-enabled")
+        if not user.totp_secret:
+            raise FailedPrecondition("set up two-factor authentication first",
+                                     problem_type="two-factor-not-set-up")
+        step = two_factor.matching_step(self.secret_box.open(user.totp_secret), code[:64],
+                                        None, self.clock().timestamp())
+        if step is None:
+            raise InvalidArgument("the code is wrong; check the authenticator app's clock",
+                                  problem_type="wrong-two-factor-code")
+        now = self.clock()
+        await self.users.set_two_factor(session, user, now=now, enabled=True,
+                                        totp_secret=user.totp_secret, totp_last_step=step)
+        codes = two_factor.new_recovery_codes()
+        await self.recovery_codes.replace(
+            session, user_id=user.id, code_hashes=[two_factor.hash_recovery_code(c)
+                                                   for c in codes], now=now)
+        await self.security_events.add(session, kind=TWO_FACTOR_ENABLED, user_id=user.id,
+                                       ip=None, now=now)
+        return codes
+
+    async def disable_two_factor(self, session: AsyncSession, *, caller_id: str | None,
+                                 password: str, code: str) -> None:
+        """Needs the password (for users who have one) and a code or recovery code."""
+        user = await self._signed_in_user(session, caller_id)
+        if not user.two_factor_enabled:
+            raise FailedPrecondition("two-factor authentication is not on",
+                                     problem_type="two-factor-disabled")
+        now = self.clock()
+        if user.password_hash is not None:
+            await self._check_password(session, user, password, now)
+        if not code:
+            raise InvalidArgument("a code from the authenticator app is required")
+        if not await self._second_factor(session, user, code=code, recovery_code=code, now=now):
+            await self._count_failure(session, user, None, now, reason="wrong_two_factor_code")
+            raise RejectedAfterRecording(PermissionDenied(WRONG_CODE,
+                                                          problem_type="wrong-two-factor-code"))
+        await self.users.set_two_factor(session, user, now=now, enabled=False,
+                                        totp_secret=None, totp_last_step=None)
+        await self.recovery_codes.delete_all(session, user.id)
+        await self.security_events.add(session, kind=TWO_FACTOR_DISABLED, user_id=user.id,
+                                       ip=None, now=now)
+
+    async def _second_factor(self, session: AsyncSession, user: User, *, code: str,
+                             recovery_code: str, now: datetime) -> bool:
+        """Check a TOTP code (spending its time step) or spend a recovery code."""
+        if code and user.totp_secret:
+            step = two_factor.matching_step(self.secret_box.open(user.totp_secret),
+                                            code[:two_factor.MAX_CODE_LENGTH],
+                                            user.totp_last_step, now.timestamp())
+            if step is not None:
+                await self.users.set_totp_last_step(session, user, step)
+                return True
+        if recovery_code and len(recovery_code) <= two_factor.MAX_CODE_LENGTH:
+            if await self.recovery_codes.use(
+                    session, user_id=user.id,
+                    code_hash=two_factor.hash_recovery_code(recovery_code), now=now):
+                await self.security_events.add(session, kind=RECOVERY_CODE_USED,
+                                               user_id=user.id, ip=None, now=now)
+                return True
+        return False
+
+    async def complete_two_factor_login(self, session: AsyncSession, *, two_factor_token: str,
+                                        code: str = "", recovery_code: str = "",
+                                        user_agent: str = "", ip: str = "") -> SignIn:
+        if not two_factor_token or len(two_factor_token) > 256:
+            raise InvalidArgument("two_factor_token is required")
+        if not code and not recovery_code:
+            raise InvalidArgument("a code or a recovery code is required")
+        client_ip = _ip(ip)
+        tokens = self._two_factor_tokens()
+        user_id = await tokens.user_id(two_factor_token)
+        user = None
+        if user_id is not None:
+            user = await self.users.get_for_update(session, _uuid(user_id, "user"))
+        if user is None or not user.two_factor_enabled:
+            raise Unauthenticated(TWO_FACTOR_EXPIRED, problem_type="two-factor-token-invalid")
+        now = self.clock()
+        if user.lock_until is not None and user.lock_until > now:
+            await tokens.spend(two_factor_token)
+            await self.security_events.add(
+                session, kind=LOGIN_FAILED, user_id=user.id, ip=client_ip, now=now,
+                detail={"reason": "locked", "lock_until": user.lock_until.isoformat()})
+            raise RejectedAfterRecording(Unauthenticated(
+                "too many wrong codes; try again later", problem_type="account-locked"))
+        if not await self._second_factor(session, user, code=code, recovery_code=recovery_code,
+                                         now=now):
+            await self._count_failure(session, user, client_ip, now,
+                                      reason="wrong_two_factor_code")
+            raise RejectedAfterRecording(Unauthenticated(WRONG_CODE,
+                                                         problem_type="wrong-two-factor-code"))
+        await tokens.spend(two_factor_token)
+        await self.users.record_login(session, user, now=now)
+        issued = await self._issue(session, user, uuid.uuid4(), now, _user_agent(user_agent),
+                                   client_ip)
+        await self.security_events.add(session, kind=LOGIN_SUCCEEDED, user_id=user.id,
+                                       ip=client_ip, now=now,
+                                       detail={"session_id": str(issued.session_id),
+                                               "method": "two_factor"})
+        return SignIn(user, tokens=issued)
+
+
+def _provider_email(email: str | None) -> str | None:
+    """The provider's address if it looks like one (it becomes the account's address)."""
+    if not email:
+        return None
+    try:
+        return normalise_email(email)
+    except InvalidArgument:
+        return None

@@ -17,11 +17,20 @@ class Tier(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TIER_PRO: _ClassVar[Tier]
     TIER_PREMIUM: _ClassVar[Tier]
     TIER_ADMIN: _ClassVar[Tier]
+
+class OauthIntent(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OAUTH_INTENT_UNSPECIFIED: _ClassVar[OauthIntent]
+    OAUTH_INTENT_LOGIN: _ClassVar[OauthIntent]
+    OAUTH_INTENT_LINK: _ClassVar[OauthIntent]
 TIER_UNSPECIFIED: Tier
 TIER_FREE: Tier
 TIER_PRO: Tier
 TIER_PREMIUM: Tier
 TIER_ADMIN: Tier
+OAUTH_INTENT_UNSPECIFIED: OauthIntent
+OAUTH_INTENT_LOGIN: OauthIntent
+OAUTH_INTENT_LINK: OauthIntent
 
 class Preferences(_message.Message):
     __slots__ = ("email_notifications", "job_alerts", "newsletter", "theme", "language")
@@ -133,12 +142,14 @@ class LoginRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., password: _Optional[str] = ..., user_agent: _Optional[str] = ..., ip: _Optional[str] = ...) -> None: ...
 
 class LoginResponse(_message.Message):
-    __slots__ = ("tokens", "user")
+    __slots__ = ("tokens", "user", "two_factor_token")
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
+    TWO_FACTOR_TOKEN_FIELD_NUMBER: _ClassVar[int]
     tokens: TokenPair
     user: User
-    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+    two_factor_token: str
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ..., two_factor_token: _Optional[str] = ...) -> None: ...
 
 class RefreshRequest(_message.Message):
     __slots__ = ("refresh_token", "user_agent", "ip")
@@ -334,3 +345,131 @@ class GetJwksResponse(_message.Message):
     JWKS_JSON_FIELD_NUMBER: _ClassVar[int]
     jwks_json: str
     def __init__(self, jwks_json: _Optional[str] = ...) -> None: ...
+
+class StartOAuthRequest(_message.Message):
+    __slots__ = ("provider", "intent")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    intent: OauthIntent
+    def __init__(self, provider: _Optional[str] = ..., intent: _Optional[_Union[OauthIntent, str]] = ...) -> None: ...
+
+class StartOAuthResponse(_message.Message):
+    __slots__ = ("authorization_url", "state")
+    AUTHORIZATION_URL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    authorization_url: str
+    state: str
+    def __init__(self, authorization_url: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
+
+class FinishOAuthRequest(_message.Message):
+    __slots__ = ("provider", "state", "code", "error", "user_agent", "ip")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    USER_AGENT_FIELD_NUMBER: _ClassVar[int]
+    IP_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    state: str
+    code: str
+    error: str
+    user_agent: str
+    ip: str
+    def __init__(self, provider: _Optional[str] = ..., state: _Optional[str] = ..., code: _Optional[str] = ..., error: _Optional[str] = ..., user_agent: _Optional[str] = ..., ip: _Optional[str] = ...) -> None: ...
+
+class FinishOAuthResponse(_message.Message):
+    __slots__ = ("tokens", "user", "two_factor_token", "intent", "linked")
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    TWO_FACTOR_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    LINKED_FIELD_NUMBER: _ClassVar[int]
+    tokens: TokenPair
+    user: User
+    two_factor_token: str
+    intent: OauthIntent
+    linked: bool
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ..., two_factor_token: _Optional[str] = ..., intent: _Optional[_Union[OauthIntent, str]] = ..., linked: _Optional[bool] = ...) -> None: ...
+
+class OAuthIdentity(_message.Message):
+    __slots__ = ("provider", "subject", "email", "created_at")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    subject: str
+    email: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, provider: _Optional[str] = ..., subject: _Optional[str] = ..., email: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListIdentitiesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListIdentitiesResponse(_message.Message):
+    __slots__ = ("identities",)
+    IDENTITIES_FIELD_NUMBER: _ClassVar[int]
+    identities: _containers.RepeatedCompositeFieldContainer[OAuthIdentity]
+    def __init__(self, identities: _Optional[_Iterable[_Union[OAuthIdentity, _Mapping]]] = ...) -> None: ...
+
+class UnlinkIdentityRequest(_message.Message):
+    __slots__ = ("provider",)
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    def __init__(self, provider: _Optional[str] = ...) -> None: ...
+
+class UnlinkIdentityResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SetupTwoFactorRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SetupTwoFactorResponse(_message.Message):
+    __slots__ = ("secret", "otpauth_uri")
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    OTPAUTH_URI_FIELD_NUMBER: _ClassVar[int]
+    secret: str
+    otpauth_uri: str
+    def __init__(self, secret: _Optional[str] = ..., otpauth_uri: _Optional[str] = ...) -> None: ...
+
+class EnableTwoFactorRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class EnableTwoFactorResponse(_message.Message):
+    __slots__ = ("recovery_codes",)
+    RECOVERY_CODES_FIELD_NUMBER: _ClassVar[int]
+    recovery_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, recovery_codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DisableTwoFactorRequest(_message.Message):
+    __slots__ = ("password", "code")
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    password: str
+    code: str
+    def __init__(self, password: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class DisableTwoFactorResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CompleteTwoFactorLoginRequest(_message.Message):
+    __slots__ = ("two_factor_token", "code", "recovery_code", "user_agent", "ip")
+    TWO_FACTOR_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    RECOVERY_CODE_FIELD_NUMBER: _ClassVar[int]
+    USER_AGENT_FIELD_NUMBER: _ClassVar[int]
+    IP_FIELD_NUMBER: _ClassVar[int]
+    two_factor_token: str
+    code: str
+    recovery_code: str
+    user_agent: str
+    ip: str
+    def __init__(self, two_factor_token: _Optional[str] = ..., code: _Optional[str] = ..., recovery_code: _Optional[str] = ..., user_agent: _Optional[str] = ..., ip: _Optional[str] = ...) -> None: ...

@@ -122,6 +122,46 @@ class AuthServiceStub:
                 request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
                 response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.FromString,
                 _registered_method=True)
+        self.StartOAuth = channel.unary_unary(
+                '/career.auth.v1.AuthService/StartOAuth',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.StartOAuthRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.StartOAuthResponse.FromString,
+                _registered_method=True)
+        self.FinishOAuth = channel.unary_unary(
+                '/career.auth.v1.AuthService/FinishOAuth',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.FinishOAuthRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.FinishOAuthResponse.FromString,
+                _registered_method=True)
+        self.ListIdentities = channel.unary_unary(
+                '/career.auth.v1.AuthService/ListIdentities',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ListIdentitiesRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ListIdentitiesResponse.FromString,
+                _registered_method=True)
+        self.UnlinkIdentity = channel.unary_unary(
+                '/career.auth.v1.AuthService/UnlinkIdentity',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.UnlinkIdentityResponse.FromString,
+                _registered_method=True)
+        self.SetupTwoFactor = channel.unary_unary(
+                '/career.auth.v1.AuthService/SetupTwoFactor',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.SetupTwoFactorRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.SetupTwoFactorResponse.FromString,
+                _registered_method=True)
+        self.EnableTwoFactor = channel.unary_unary(
+                '/career.auth.v1.AuthService/EnableTwoFactor',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.EnableTwoFactorRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.EnableTwoFactorResponse.FromString,
+                _registered_method=True)
+        self.DisableTwoFactor = channel.unary_unary(
+                '/career.auth.v1.AuthService/DisableTwoFactor',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.DisableTwoFactorRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.DisableTwoFactorResponse.FromString,
+                _registered_method=True)
+        self.CompleteTwoFactorLogin = channel.unary_unary(
+                '/career.auth.v1.AuthService/CompleteTwoFactorLogin',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.CompleteTwoFactorLoginRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -273,6 +313,82 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartOAuth(self, request, context):
+        """StartOAuth begins a sign-in (or, for the calling user, an account link)
+        at an external identity provider: "google", "linkedin", "x" or
+        "facebook". It remembers a random state, a PKCE verifier and a nonce for
+        ten minutes and returns the provider's authorization URL. An unknown
+        provider is NOT_FOUND; a provider without credentials FAILED_PRECONDITION;
+        linking without a signed-in caller UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishOAuth(self, request, context):
+        """FinishOAuth completes what StartOAuth began with the code (or error) the
+        provider sent back. The state works once and only for its provider
+        (INVALID_ARGUMENT otherwise). For a sign-in: a linked identity signs its
+        user in; else an account with the same e-mail is linked only if both the
+        provider and the account have verified that address (FAILED_PRECONDITION
+        otherwise); else a new user without a password is created and
+        user.registered published. The provider's tokens are not kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListIdentities(self, request, context):
+        """ListIdentities returns the calling user's linked provider accounts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnlinkIdentity(self, request, context):
+        """UnlinkIdentity removes the calling user's identities at one provider;
+        NOT_FOUND if there are none, FAILED_PRECONDITION if they are the user's
+        last way to sign in (no password and no other identity).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetupTwoFactor(self, request, context):
+        """SetupTwoFactor creates a new TOTP secret for the calling user (replacing
+        one not yet enabled) and returns it with its otpauth:// URI.
+        FAILED_PRECONDITION if two-factor authentication is already enabled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnableTwoFactor(self, request, context):
+        """EnableTwoFactor turns two-factor authentication on after checking a code
+        of the secret from SetupTwoFactor, and returns ten single-use recovery
+        codes (shown once: only their hashes are kept).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisableTwoFactor(self, request, context):
+        """DisableTwoFactor turns two-factor authentication off after checking the
+        password (if the user has one) and a current code or recovery code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteTwoFactorLogin(self, request, context):
+        """CompleteTwoFactorLogin exchanges the two_factor_token of a Login (or
+        FinishOAuth) and a TOTP code or recovery code for a token pair. A wrong
+        code counts as a failed login; a code is accepted once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -355,6 +471,46 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.GetJwks,
                     request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.FromString,
                     response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.SerializeToString,
+            ),
+            'StartOAuth': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartOAuth,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.StartOAuthRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.StartOAuthResponse.SerializeToString,
+            ),
+            'FinishOAuth': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishOAuth,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.FinishOAuthRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.FinishOAuthResponse.SerializeToString,
+            ),
+            'ListIdentities': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIdentities,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ListIdentitiesRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ListIdentitiesResponse.SerializeToString,
+            ),
+            'UnlinkIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlinkIdentity,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.UnlinkIdentityResponse.SerializeToString,
+            ),
+            'SetupTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetupTwoFactor,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.SetupTwoFactorRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.SetupTwoFactorResponse.SerializeToString,
+            ),
+            'EnableTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnableTwoFactor,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.EnableTwoFactorRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.EnableTwoFactorResponse.SerializeToString,
+            ),
+            'DisableTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableTwoFactor,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.DisableTwoFactorRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.DisableTwoFactorResponse.SerializeToString,
+            ),
+            'CompleteTwoFactorLogin': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteTwoFactorLogin,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.CompleteTwoFactorLoginRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -797,6 +953,222 @@ class AuthService:
             '/career.auth.v1.AuthService/GetJwks',
             career_dot_auth_dot_v1_dot_auth__pb2.GetJwksRequest.SerializeToString,
             career_dot_auth_dot_v1_dot_auth__pb2.GetJwksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartOAuth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/StartOAuth',
+            career_dot_auth_dot_v1_dot_auth__pb2.StartOAuthRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.StartOAuthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishOAuth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/FinishOAuth',
+            career_dot_auth_dot_v1_dot_auth__pb2.FinishOAuthRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.FinishOAuthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIdentities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/ListIdentities',
+            career_dot_auth_dot_v1_dot_auth__pb2.ListIdentitiesRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.ListIdentitiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlinkIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/UnlinkIdentity',
+            career_dot_auth_dot_v1_dot_auth__pb2.UnlinkIdentityRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.UnlinkIdentityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetupTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/SetupTwoFactor',
+            career_dot_auth_dot_v1_dot_auth__pb2.SetupTwoFactorRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.SetupTwoFactorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnableTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/EnableTwoFactor',
+            career_dot_auth_dot_v1_dot_auth__pb2.EnableTwoFactorRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.EnableTwoFactorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/DisableTwoFactor',
+            career_dot_auth_dot_v1_dot_auth__pb2.DisableTwoFactorRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.DisableTwoFactorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteTwoFactorLogin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/CompleteTwoFactorLogin',
+            career_dot_auth_dot_v1_dot_auth__pb2.CompleteTwoFactorLoginRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
             options,
             channel_credentials,
             insecure,
