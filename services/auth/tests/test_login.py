@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 
-from career.auth.v1 import auth_pb2
+from career.auth.v1 import auth_pb2, events_pb2
 
 
 async def test_unknown_email_and_wrong_password_answer_identically(auth) -> None:
@@ -52,6 +52,11 @@ async def test_fifth_failed_login_locks_for_15_minutes(auth) -> None:
         minutes=15)
     assert [kind for (kind,) in await auth.rows(
         "SELECT kind FROM security_events WHERE kind = 'lockout'")] == ["lockout"]
+    # Stored and published together: the lockout and each failure are events too.
+    [lockout] = await auth.published("security.lockout", events_pb2.SecurityEventRecorded)
+    assert lockout.kind == "lockout" and lockout.user_id
+    assert len(await auth.published("security.login_failed",
+                                    events_pb2.SecurityEventRecorded)) == 5
 
     # Locked: even the right password gets the wrong-credentials answer.
     locked = await auth.error("Login", auth_pb2.LoginRequest(

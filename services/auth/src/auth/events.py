@@ -1,7 +1,8 @@
-"""What the auth service publishes (domain `user`, stream USER)."""
+"""What the auth service publishes: domain `user` (stream USER) and `security` (SECURITY)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
@@ -18,7 +19,7 @@ PASSWORD_RESET_REQUESTED = "user.password_reset_requested"
 USER_DELETED = "user.deleted"
 TIER_CHANGED = "user.tier_changed"
 
-PUBLISHED_DOMAINS = ("user",)
+PUBLISHED_DOMAINS = ("user", "security")
 
 # Tier names as stored -> the contract's enum (also used by grpc_api).
 TIERS = {"free": auth_pb2.TIER_FREE, "pro": auth_pb2.TIER_PRO,
@@ -77,3 +78,13 @@ def tier_changed(user_id: uuid.UUID, old_tier: str, new_tier: str,
         new_tier=TIERS.get(new_tier, auth_pb2.TIER_UNSPECIFIED),
         changed_at=_timestamp(changed_at))
     return Event(TIER_CHANGED, payload, subject=str(user_id))
+
+
+def security_event(kind: str, user_id: uuid.UUID | None, ip: str | None,
+                   detail: dict | None, occurred_at: datetime) -> Event:
+    """security.<kind>: a stored security event, for monitors and alerts."""
+    payload = events_pb2.SecurityEventRecorded(
+        user_id=str(user_id) if user_id else "", kind=kind, ip=ip or "",
+        detail_json=json.dumps(detail or {}, default=str, sort_keys=True),
+        occurred_at=_timestamp(occurred_at))
+    return Event(f"security.{kind}", payload, subject=str(user_id) if user_id else None)

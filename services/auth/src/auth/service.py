@@ -109,6 +109,23 @@ WRONG_CODE = "the code is wrong or was already used"
 TWO_FACTOR_EXPIRED = "this sign-in has expired; sign in again"
 
 
+
+class SecurityEvents:
+    """Stores a security event and publishes it as security.<kind> in the same transaction."""
+
+    def __init__(self, outbox: Outbox, clock: Callable[[], datetime]) -> None:
+        self.repository = SecurityEventRepository()
+        self.outbox = outbox
+        self.clock = clock
+
+    async def add(self, session: AsyncSession, *, kind: str, user_id: uuid.UUID | None,
+                  ip: str | None, detail: dict[str, Any] | None = None,
+                  now: datetime | None = None) -> None:
+        now = now or self.clock()
+        await self.repository.add(session, kind=kind, user_id=user_id, ip=ip, detail=detail,
+                                  now=now)
+        await self.outbox.add(session, events.security_event(kind, user_id, ip, detail, now))
+
 class RejectedAfterRecording(Exception):
     """A rejection whose bookkeeping (failed-login counter, security event, revoked token
     family) must still commit: the unit of work commits, then raises `error`."""
@@ -262,7 +279,7 @@ class AuthService:
         self.clock = clock
         self.users = UserRepository()
         self.refresh_tokens = RefreshTokenRepository()
-        self.security_events = SecurityEventRepository()
+        self.security_events = SecurityEvents(outbox, clock)
         self.email_tokens = EmailTokenRepository()
         self.identities = OAuthIdentityRepository()
         self.recovery_codes = RecoveryCodeRepository()

@@ -84,3 +84,17 @@ class UserTierChanged(_message.Message):
     new_tier: _auth_pb2.Tier
     changed_at: _timestamp_pb2.Timestamp
     def __init__(self, user_id: _Optional[str] = ..., old_tier: _Optional[_Union[_auth_pb2.Tier, str]] = ..., new_tier: _Optional[_Union[_auth_pb2.Tier, str]] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SecurityEventRecorded(_message.Message):
+    __slots__ = ("user_id", "kind", "ip", "detail_json", "occurred_at")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    IP_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_JSON_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    kind: str
+    ip: str
+    detail_json: str
+    occurred_at: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., kind: _Optional[str] = ..., ip: _Optional[str] = ..., detail_json: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,50 @@
+"""No route lets one user read or change another user's data by naming its id.
+
+`test_every_route_with_a_path_parameter_is_classified` reads the live OpenAPI document: a new
+route with a path parameter fails it until it is listed here — as not user data, as acting
+only on the caller's own records, or with an ownership check below that proves user B gets
+404 for user A's resource and A's resource is untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+# Path parameters that name no user's data.
+NOT_USER_DATA = {
+    "/readyz/{service}",
+    "/webhooks/stripe/{path}",
+    "/webhooks/social/{path}",
+    "/auth/oauth/{provider}/start",
+    "/auth/oauth/{provider}/callback",
+    "/auth/oauth/{provider}/link",
+}
+# The parameter selects among the caller's own records; no id of another user fits in it.
+CALLER_SCOPED = {"/auth/identities/{provider}"}
+
+
+def _sessions(new_browser) -> None:
+    alice, bob = new_browser(), new_browser()
+    alice.sign_up_and_in(f"owner-{id(alice)}@example.com")
+    bob.sign_up_and_in(f"other-{id(bob)}@example.com")
+    [session] = alice.call("GET", "/auth/sessions", bearer=alice.access_token).json()
+    assert bob.call("DELETE", f"/auth/sessions/{session['id']}",
+                    bearer=bob.access_token).status_code == 404
+    assert alice.call("GET", "/auth/sessions", bearer=alice.access_token).json() == [session]
+
+
+OWNERSHIP_CHECKS: dict[str, Callable] = {"/auth/sessions/{session_id}": _sessions}
+
+
+def test_every_route_with_a_path_parameter_is_classified(gateway) -> None:
+    paths = {path for path in gateway.get("/openapi.json").json()["paths"] if "{" in path}
+    unclassified = paths - NOT_USER_DATA - CALLER_SCOPED - set(OWNERSHIP_CHECKS)
+    assert not unclassified, f"add an ownership check for {sorted(unclassified)}"
+    assert set(OWNERSHIP_CHECKS) <= paths, "a checked route no longer exists"
+
+
+@pytest.mark.parametrize("route", sorted(OWNERSHIP_CHECKS))
+def test_another_users_resource_is_not_found(route, new_browser) -> None:
+    OWNERSHIP_CHECKS[route](new_browser)
