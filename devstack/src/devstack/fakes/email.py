@@ -10,11 +10,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
-import socket
 import threading
 import time
 import uuid
@@ -24,13 +22,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
-import uvicorn
 from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from devstack.fakes.serving import ThreadedApp
 from devstack.servers import free_port
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -41,48 +39,6 @@ SIGV4 = re.compile(
     r"ses/aws4_request, ?SignedHeaders=(?P<headers>[a-z0-9;-]+), ?Signature=[0-9a-f]{64}$"
 )
 EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
-
-
-class _ThreadedApp:
-    """A Starlette app served by uvicorn on 127.0.0.1:<free port> in a daemon thread."""
-
-    def __init__(self, app: Starlette, name: str) -> None:
-        self.app = app
-        self.name = name
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port: int | None = None
-
-    def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off",
-                                               access_log=False))
-        self._server = server
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[sock])), name=self.name, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
-
-    @property
-    def url(self) -> str:
-        if self.port is None:
-            raise RuntimeError("call start() first")
-        return f"http://127.0.0.1:{self.port}"
 
 
 # ---------------------------------------------------------------------------- SMTP catcher
@@ -143,7 +99,7 @@ class SmtpCatcher:
         self._lock = threading.Lock()
         self._messages: list[CaughtMessage] = []
         self._controller: Controller | None = None
-        self._http = _ThreadedApp(Starlette(routes=[
+        self._http = ThreadedApp(Starlette(routes=[
             Route("/messages", self._list, methods=["GET"]),
             Route("/messages", self._clear, methods=["DELETE"]),
         ]), "smtp-catcher-http")
@@ -243,7 +199,7 @@ class FakeEmailProviders:
         self.requests = 0  # every request received, accepted or not
         self._failures: list[int] = []
         self._idempotency: dict[str, tuple[float, str, str]] = {}  # key -> (at, body, id)
-        self._http = _ThreadedApp(Starlette(routes=[
+        self._http = ThreadedApp(Starlette(routes=[
             Route("/emails", self._resend, methods=["POST"]),
             Route("/v3/mail/send", self._sendgrid, methods=["POST"]),
             Route("/v3/{domain}/messages", self._mailgun, methods=["POST"]),

@@ -30,13 +30,11 @@ Token-endpoint errors follow what each provider answers (Google `invalid_grant`,
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import html
 import json
 import secrets
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,12 +42,13 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from devstack.fakes.serving import ThreadedApp
 
 Provider = Literal["google", "linkedin", "x", "facebook"]
 PROVIDERS: tuple[str, ...] = ("google", "linkedin", "x", "facebook")
@@ -194,46 +193,21 @@ class FakeIdentityProvider:
             p: (f"fake-{p}-{secrets.token_hex(4)}", rsa.generate_private_key(65537, 2048))
             for p in ("google", "linkedin")
         }
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
         self.app = self._build_app()
+        self._http = ThreadedApp(self.app, "fake-identity")
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> FakeIdentityProvider:
         """Serve on 127.0.0.1:<free port> in a background thread; returns self."""
-        if self._server is not None:
-            return self
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
-        server = uvicorn.Server(config)
-        self._server = server
-
-        def run() -> None:
-            asyncio.run(server.serve(sockets=[sock]))
-
-        self._thread = threading.Thread(target=run, name="fake-identity", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake identity provider did not start")
-            time.sleep(0.01)
+        if self._http.port is None:
+            self._http.start()
         return self
 
     def stop(self) -> None:
         """Stop the server and wait for its thread."""
-        if self._server is None:
-            return
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = None
-        self._thread = None
+        self._http.stop()
+        self._http.port = None
 
     def __enter__(self) -> FakeIdentityProvider:
         return self.start()
@@ -243,9 +217,7 @@ class FakeIdentityProvider:
 
     @property
     def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("call start() first")
-        return f"http://127.0.0.1:{self._port}"
+        return self._http.url
 
     def url(self, provider: str, path: str = "") -> str:
         """Absolute URL of `path` under a provider's prefix."""

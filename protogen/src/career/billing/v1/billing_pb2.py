@@ -22,15 +22,73 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from career.billing.v1 import events_pb2 as career_dot_billing_dot_v1_dot_events__pb2
+from career.common.v1 import money_pb2 as career_dot_common_dot_v1_dot_money__pb2
+from career.common.v1 import pagination_pb2 as career_dot_common_dot_v1_dot_pagination__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63\x61reer/billing/v1/billing.proto\x12\x11\x63\x61reer.billing.v12\x10\n\x0e\x42illingServiceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63\x61reer/billing/v1/billing.proto\x12\x11\x63\x61reer.billing.v1\x1a\x1e\x63\x61reer/billing/v1/events.proto\x1a\x1c\x63\x61reer/common/v1/money.proto\x1a!career/common/v1/pagination.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"b\n\x05Limit\x12+\n\x07\x66\x65\x61ture\x18\x01 \x01(\x0e\x32\x1a.career.billing.v1.Feature\x12\r\n\x05limit\x18\x02 \x01(\x03\x12\x0f\n\x07metered\x18\x03 \x01(\x08\x12\x0c\n\x04used\x18\x04 \x01(\x03\"\xfd\x01\n\x08PlanInfo\x12%\n\x04plan\x18\x01 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12\x0c\n\x04name\x18\x02 \x01(\t\x12&\n\x05price\x18\x03 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x10\n\x08interval\x18\x04 \x01(\t\x12\x10\n\x08\x66\x65\x61tures\x18\x05 \x03(\t\x12(\n\x06limits\x18\x06 \x03(\x0b\x32\x18.career.billing.v1.Limit\x12\x19\n\x11premium_templates\x18\x07 \x01(\x08\x12\x12\n\napi_access\x18\x08 \x01(\x08\x12\x17\n\x0frate_limit_tier\x18\t \x01(\x05\"\x12\n\x10ListPlansRequest\"?\n\x11ListPlansResponse\x12*\n\x05plans\x18\x01 \x03(\x0b\x32\x1b.career.billing.v1.PlanInfo\")\n\x16GetEntitlementsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\xd1\x02\n\x0c\x45ntitlements\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12%\n\x04plan\x18\x02 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32%.career.billing.v1.SubscriptionStatus\x12(\n\x06limits\x18\x04 \x03(\x0b\x32\x18.career.billing.v1.Limit\x12\x19\n\x11premium_templates\x18\x05 \x01(\x08\x12\x12\n\napi_access\x18\x06 \x01(\x08\x12\x17\n\x0frate_limit_tier\x18\x07 \x01(\x05\x12\x30\n\x0cperiod_start\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nperiod_end\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"a\n\x11\x43heckQuotaRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12+\n\x07\x66\x65\x61ture\x18\x02 \x01(\x0e\x32\x1a.career.billing.v1.Feature\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\"|\n\x13\x43onsumeQuotaRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12+\n\x07\x66\x65\x61ture\x18\x02 \x01(\x0e\x32\x1a.career.billing.v1.Feature\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"\xbd\x01\n\x0bQuotaStatus\x12+\n\x07\x66\x65\x61ture\x18\x01 \x01(\x0e\x32\x1a.career.billing.v1.Feature\x12\x0f\n\x07\x61llowed\x18\x02 \x01(\x08\x12\r\n\x05limit\x18\x03 \x01(\x03\x12\x0c\n\x04used\x18\x04 \x01(\x03\x12\x11\n\tremaining\x18\x05 \x01(\x03\x12.\n\nperiod_end\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08replayed\x18\x07 \x01(\x08\"\x95\x01\n\x15\x43reateCheckoutRequest\x12-\n\x08purchase\x18\x01 \x01(\x0e\x32\x1b.career.billing.v1.Purchase\x12\x34\n\x08provider\x18\x02 \x01(\x0e\x32\".career.billing.v1.PaymentProvider\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x90\x01\n\x0f\x43heckoutSession\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x34\n\x08provider\x18\x03 \x01(\x0e\x32\".career.billing.v1.PaymentProvider\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1c\n\x1a\x43reatePortalSessionRequest\"\x1c\n\rPortalSession\x12\x0b\n\x03url\x18\x01 \x01(\t\"\x18\n\x16GetSubscriptionRequest\"\x1b\n\x19\x43\x61ncelSubscriptionRequest\"\x1b\n\x19ResumeSubscriptionRequest\":\n\x11\x43hangePlanRequest\x12%\n\x04plan\x18\x01 \x01(\x0e\x32\x17.career.billing.v1.Plan\"\x8b\x03\n\x0cSubscription\x12%\n\x04plan\x18\x01 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12\x35\n\x06status\x18\x02 \x01(\x0e\x32%.career.billing.v1.SubscriptionStatus\x12\x34\n\x08provider\x18\x03 \x01(\x0e\x32\".career.billing.v1.PaymentProvider\x12\x38\n\x14\x63urrent_period_start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12\x63urrent_period_end\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14\x63\x61ncel_at_period_end\x18\x06 \x01(\x08\x12/\n\x0b\x63\x61nceled_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05price\x18\x08 \x01(\x0b\x32\x17.career.common.v1.Money\"\xd3\x02\n\x07Invoice\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12+\n\namount_due\x18\x04 \x01(\x0b\x32\x17.career.common.v1.Money\x12,\n\x0b\x61mount_paid\x18\x05 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x1a\n\x12hosted_invoice_url\x18\x06 \x01(\t\x12\x13\n\x0binvoice_pdf\x18\x07 \x01(\t\x12\x30\n\x0cperiod_start\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nperiod_end\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x13ListInvoicesRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.career.common.v1.PageRequest\"r\n\x14ListInvoicesResponse\x12,\n\x08invoices\x18\x01 \x03(\x0b\x32\x1a.career.billing.v1.Invoice\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.career.common.v1.PageResponse\"\xdd\x01\n\x07Payment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x34\n\x08provider\x18\x02 \x01(\x0e\x32\".career.billing.v1.PaymentProvider\x12\'\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x12\n\ninvoice_id\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x13ListPaymentsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.career.common.v1.PageRequest\"r\n\x14ListPaymentsResponse\x12,\n\x08payments\x18\x01 \x03(\x0b\x32\x1a.career.billing.v1.Payment\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.career.common.v1.PageResponse*m\n\x0fPaymentProvider\x12 \n\x1cPAYMENT_PROVIDER_UNSPECIFIED\x10\x00\x12\x1b\n\x17PAYMENT_PROVIDER_STRIPE\x10\x01\x12\x1b\n\x17PAYMENT_PROVIDER_PAYPAL\x10\x02*\xa8\x01\n\x07\x46\x65\x61ture\x12\x17\n\x13\x46\x45\x41TURE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x46\x45\x41TURE_AI_REQUESTS\x10\x01\x12\x1b\n\x17\x46\x45\x41TURE_SCHEDULED_POSTS\x10\x02\x12\x1e\n\x1a\x46\x45\x41TURE_CONNECTED_ACCOUNTS\x10\x03\x12\x16\n\x12\x46\x45\x41TURE_JOB_ALERTS\x10\x04\x12\x16\n\x12\x46\x45\x41TURE_CV_REVIEWS\x10\x05*i\n\x08Purchase\x12\x18\n\x14PURCHASE_UNSPECIFIED\x10\x00\x12\x10\n\x0cPURCHASE_PRO\x10\x01\x12\x14\n\x10PURCHASE_PREMIUM\x10\x02\x12\x1b\n\x17PURCHASE_CV_REVIEW_PACK\x10\x03\x32\xfb\x08\n\x0e\x42illingService\x12V\n\tListPlans\x12#.career.billing.v1.ListPlansRequest\x1a$.career.billing.v1.ListPlansResponse\x12]\n\x0fGetEntitlements\x12).career.billing.v1.GetEntitlementsRequest\x1a\x1f.career.billing.v1.Entitlements\x12R\n\nCheckQuota\x12$.career.billing.v1.CheckQuotaRequest\x1a\x1e.career.billing.v1.QuotaStatus\x12V\n\x0c\x43onsumeQuota\x12&.career.billing.v1.ConsumeQuotaRequest\x1a\x1e.career.billing.v1.QuotaStatus\x12^\n\x0e\x43reateCheckout\x12(.career.billing.v1.CreateCheckoutRequest\x1a\".career.billing.v1.CheckoutSession\x12\x66\n\x13\x43reatePortalSession\x12-.career.billing.v1.CreatePortalSessionRequest\x1a .career.billing.v1.PortalSession\x12]\n\x0fGetSubscription\x12).career.billing.v1.GetSubscriptionRequest\x1a\x1f.career.billing.v1.Subscription\x12\x63\n\x12\x43\x61ncelSubscription\x12,.career.billing.v1.CancelSubscriptionRequest\x1a\x1f.career.billing.v1.Subscription\x12\x63\n\x12ResumeSubscription\x12,.career.billing.v1.ResumeSubscriptionRequest\x1a\x1f.career.billing.v1.Subscription\x12S\n\nChangePlan\x12$.career.billing.v1.ChangePlanRequest\x1a\x1f.career.billing.v1.Subscription\x12_\n\x0cListInvoices\x12&.career.billing.v1.ListInvoicesRequest\x1a\'.career.billing.v1.ListInvoicesResponse\x12_\n\x0cListPayments\x12&.career.billing.v1.ListPaymentsRequest\x1a\'.career.billing.v1.ListPaymentsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'career.billing.v1.billing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BILLINGSERVICE']._serialized_start=54
-  _globals['_BILLINGSERVICE']._serialized_end=70
+  _globals['_PAYMENTPROVIDER']._serialized_start=3260
+  _globals['_PAYMENTPROVIDER']._serialized_end=3369
+  _globals['_FEATURE']._serialized_start=3372
+  _globals['_FEATURE']._serialized_end=3540
+  _globals['_PURCHASE']._serialized_start=3542
+  _globals['_PURCHASE']._serialized_end=3647
+  _globals['_LIMIT']._serialized_start=184
+  _globals['_LIMIT']._serialized_end=282
+  _globals['_PLANINFO']._serialized_start=285
+  _globals['_PLANINFO']._serialized_end=538
+  _globals['_LISTPLANSREQUEST']._serialized_start=540
+  _globals['_LISTPLANSREQUEST']._serialized_end=558
+  _globals['_LISTPLANSRESPONSE']._serialized_start=560
+  _globals['_LISTPLANSRESPONSE']._serialized_end=623
+  _globals['_GETENTITLEMENTSREQUEST']._serialized_start=625
+  _globals['_GETENTITLEMENTSREQUEST']._serialized_end=666
+  _globals['_ENTITLEMENTS']._serialized_start=669
+  _globals['_ENTITLEMENTS']._serialized_end=1006
+  _globals['_CHECKQUOTAREQUEST']._serialized_start=1008
+  _globals['_CHECKQUOTAREQUEST']._serialized_end=1105
+  _globals['_CONSUMEQUOTAREQUEST']._serialized_start=1107
+  _globals['_CONSUMEQUOTAREQUEST']._serialized_end=1231
+  _globals['_QUOTASTATUS']._serialized_start=1234
+  _globals['_QUOTASTATUS']._serialized_end=1423
+  _globals['_CREATECHECKOUTREQUEST']._serialized_start=1426
+  _globals['_CREATECHECKOUTREQUEST']._serialized_end=1575
+  _globals['_CHECKOUTSESSION']._serialized_start=1578
+  _globals['_CHECKOUTSESSION']._serialized_end=1722
+  _globals['_CREATEPORTALSESSIONREQUEST']._serialized_start=1724
+  _globals['_CREATEPORTALSESSIONREQUEST']._serialized_end=1752
+  _globals['_PORTALSESSION']._serialized_start=1754
+  _globals['_PORTALSESSION']._serialized_end=1782
+  _globals['_GETSUBSCRIPTIONREQUEST']._serialized_start=1784
+  _globals['_GETSUBSCRIPTIONREQUEST']._serialized_end=1808
+  _globals['_CANCELSUBSCRIPTIONREQUEST']._serialized_start=1810
+  _globals['_CANCELSUBSCRIPTIONREQUEST']._serialized_end=1837
+  _globals['_RESUMESUBSCRIPTIONREQUEST']._serialized_start=1839
+  _globals['_RESUMESUBSCRIPTIONREQUEST']._serialized_end=1866
+  _globals['_CHANGEPLANREQUEST']._serialized_start=1868
+  _globals['_CHANGEPLANREQUEST']._serialized_end=1926
+  _globals['_SUBSCRIPTION']._serialized_start=1929
+  _globals['_SUBSCRIPTION']._serialized_end=2324
+  _globals['_INVOICE']._serialized_start=2327
+  _globals['_INVOICE']._serialized_end=2666
+  _globals['_LISTINVOICESREQUEST']._serialized_start=2668
+  _globals['_LISTINVOICESREQUEST']._serialized_end=2734
+  _globals['_LISTINVOICESRESPONSE']._serialized_start=2736
+  _globals['_LISTINVOICESRESPONSE']._serialized_end=2850
+  _globals['_PAYMENT']._serialized_start=2853
+  _globals['_PAYMENT']._serialized_end=3074
+  _globals['_LISTPAYMENTSREQUEST']._serialized_start=3076
+  _globals['_LISTPAYMENTSREQUEST']._serialized_end=3142
+  _globals['_LISTPAYMENTSRESPONSE']._serialized_start=3144
+  _globals['_LISTPAYMENTSRESPONSE']._serialized_end=3258
+  _globals['_BILLINGSERVICE']._serialized_start=3650
+  _globals['_BILLINGSERVICE']._serialized_end=4797
 # @@protoc_insertion_point(module_scope)

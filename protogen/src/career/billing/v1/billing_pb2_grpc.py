@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from career.billing.v1 import billing_pb2 as career_dot_billing_dot_v1_dot_billing__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -25,14 +26,10 @@ if _version_not_supported:
 
 
 class BillingServiceStub:
-    """BillingService is the contract of the billing service, which owns plans,
-    subscriptions, payments, invoices, entitlements and quotas.
-
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the billing domain issue. The empty
-    service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    """BillingService owns plans, subscriptions, payments, invoices, entitlements and
+    quotas. Calls that act for a user take that user from the caller identity the
+    gateway forwards (x-user-id); service-to-service calls (GetEntitlements,
+    CheckQuota, ConsumeQuota) name the user in the request.
     """
 
     def __init__(self, channel):
@@ -41,22 +38,228 @@ class BillingServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.ListPlans = channel.unary_unary(
+                '/career.billing.v1.BillingService/ListPlans',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
+        self.GetEntitlements = channel.unary_unary(
+                '/career.billing.v1.BillingService/GetEntitlements',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.GetEntitlementsRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.Entitlements.FromString,
+                _registered_method=True)
+        self.CheckQuota = channel.unary_unary(
+                '/career.billing.v1.BillingService/CheckQuota',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.CheckQuotaRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
+                _registered_method=True)
+        self.ConsumeQuota = channel.unary_unary(
+                '/career.billing.v1.BillingService/ConsumeQuota',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ConsumeQuotaRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
+                _registered_method=True)
+        self.CreateCheckout = channel.unary_unary(
+                '/career.billing.v1.BillingService/CreateCheckout',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.CheckoutSession.FromString,
+                _registered_method=True)
+        self.CreatePortalSession = channel.unary_unary(
+                '/career.billing.v1.BillingService/CreatePortalSession',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.PortalSession.FromString,
+                _registered_method=True)
+        self.GetSubscription = channel.unary_unary(
+                '/career.billing.v1.BillingService/GetSubscription',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.GetSubscriptionRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+                _registered_method=True)
+        self.CancelSubscription = channel.unary_unary(
+                '/career.billing.v1.BillingService/CancelSubscription',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.CancelSubscriptionRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+                _registered_method=True)
+        self.ResumeSubscription = channel.unary_unary(
+                '/career.billing.v1.BillingService/ResumeSubscription',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ResumeSubscriptionRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+                _registered_method=True)
+        self.ChangePlan = channel.unary_unary(
+                '/career.billing.v1.BillingService/ChangePlan',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ChangePlanRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+                _registered_method=True)
+        self.ListInvoices = channel.unary_unary(
+                '/career.billing.v1.BillingService/ListInvoices',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesResponse.FromString,
+                _registered_method=True)
+        self.ListPayments = channel.unary_unary(
+                '/career.billing.v1.BillingService/ListPayments',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPaymentsRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPaymentsResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
-    """BillingService is the contract of the billing service, which owns plans,
-    subscriptions, payments, invoices, entitlements and quotas.
-
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the billing domain issue. The empty
-    service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    """BillingService owns plans, subscriptions, payments, invoices, entitlements and
+    quotas. Calls that act for a user take that user from the caller identity the
+    gateway forwards (x-user-id); service-to-service calls (GetEntitlements,
+    CheckQuota, ConsumeQuota) name the user in the request.
     """
+
+    def ListPlans(self, request, context):
+        """ListPlans returns free, pro and premium with prices, features and limits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEntitlements(self, request, context):
+        """GetEntitlements returns what the user's current plan allows and how much
+        of each metered allowance is used in the current billing period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckQuota(self, request, context):
+        """CheckQuota answers whether `amount` more of a metered feature would fit,
+        without using it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConsumeQuota(self, request, context):
+        """ConsumeQuota uses `amount` of a metered feature if it fits in the plan's
+        limit for the period, atomically. The idempotency key makes a retried call
+        return the first call's result without using more. Over the limit is
+        RESOURCE_EXHAUSTED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCheckout(self, request, context):
+        """CreateCheckout starts a payment: a subscription to a paid plan, or a
+        one-time purchase. The answer holds the URL to send the browser to.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePortalSession(self, request, context):
+        """CreatePortalSession returns a short-lived Stripe Customer Portal URL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubscription(self, request, context):
+        """GetSubscription returns the caller's subscription (plan free when none).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelSubscription(self, request, context):
+        """CancelSubscription cancels at the end of the current period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeSubscription(self, request, context):
+        """ResumeSubscription undoes a cancellation that has not taken effect yet.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePlan(self, request, context):
+        """ChangePlan moves a live subscription between pro and premium, prorated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInvoices(self, request, context):
+        """ListInvoices returns the caller's invoices, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPayments(self, request, context):
+        """ListPayments returns the caller's payments (subscription and one-time).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPlansRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPlansResponse.SerializeToString,
+            ),
+            'GetEntitlements': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEntitlements,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.GetEntitlementsRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.Entitlements.SerializeToString,
+            ),
+            'CheckQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckQuota,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.CheckQuotaRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.SerializeToString,
+            ),
+            'ConsumeQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConsumeQuota,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ConsumeQuotaRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.SerializeToString,
+            ),
+            'CreateCheckout': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCheckout,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.CheckoutSession.SerializeToString,
+            ),
+            'CreatePortalSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePortalSession,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.PortalSession.SerializeToString,
+            ),
+            'GetSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubscription,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.GetSubscriptionRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.SerializeToString,
+            ),
+            'CancelSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelSubscription,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.CancelSubscriptionRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.SerializeToString,
+            ),
+            'ResumeSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeSubscription,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ResumeSubscriptionRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.SerializeToString,
+            ),
+            'ChangePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePlan,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ChangePlanRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.Subscription.SerializeToString,
+            ),
+            'ListInvoices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInvoices,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesResponse.SerializeToString,
+            ),
+            'ListPayments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPayments,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPaymentsRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ListPaymentsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'career.billing.v1.BillingService', rpc_method_handlers)
@@ -66,12 +269,332 @@ def add_BillingServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class BillingService:
-    """BillingService is the contract of the billing service, which owns plans,
-    subscriptions, payments, invoices, entitlements and quotas.
-
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the billing domain issue. The empty
-    service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    """BillingService owns plans, subscriptions, payments, invoices, entitlements and
+    quotas. Calls that act for a user take that user from the caller identity the
+    gateway forwards (x-user-id); service-to-service calls (GetEntitlements,
+    CheckQuota, ConsumeQuota) name the user in the request.
     """
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/ListPlans',
+            career_dot_billing_dot_v1_dot_billing__pb2.ListPlansRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.ListPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEntitlements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/GetEntitlements',
+            career_dot_billing_dot_v1_dot_billing__pb2.GetEntitlementsRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.Entitlements.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/CheckQuota',
+            career_dot_billing_dot_v1_dot_billing__pb2.CheckQuotaRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConsumeQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/ConsumeQuota',
+            career_dot_billing_dot_v1_dot_billing__pb2.ConsumeQuotaRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCheckout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/CreateCheckout',
+            career_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.CheckoutSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePortalSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/CreatePortalSession',
+            career_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.PortalSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/GetSubscription',
+            career_dot_billing_dot_v1_dot_billing__pb2.GetSubscriptionRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/CancelSubscription',
+            career_dot_billing_dot_v1_dot_billing__pb2.CancelSubscriptionRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/ResumeSubscription',
+            career_dot_billing_dot_v1_dot_billing__pb2.ResumeSubscriptionRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/ChangePlan',
+            career_dot_billing_dot_v1_dot_billing__pb2.ChangePlanRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.Subscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInvoices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/ListInvoices',
+            career_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.ListInvoicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPayments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/ListPayments',
+            career_dot_billing_dot_v1_dot_billing__pb2.ListPaymentsRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.ListPaymentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
