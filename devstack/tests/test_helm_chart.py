@@ -93,11 +93,11 @@ def test_autoscalers_and_budgets_follow_their_switches(set_name: str) -> None:
     helm_check.check_autoscaling_and_budgets(rendered(set_name))
 
 
-def test_default_and_production_sets_route_all_three_paths() -> None:
+def test_default_and_production_sets_route_the_gateway_and_every_webhook() -> None:
     for name in ("defaults", "production"):
         ingress = rendered(name).of_kind("Ingress")[0]
         paths = {p["path"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]}
-        assert paths == {"/", "/webhooks/stripe", "/webhooks/social"}
+        assert paths == {"/", "/webhooks/stripe", "/webhooks/paypal", "/webhooks/social"}
 
 
 def test_production_set_has_tls_and_uses_the_operators_secret() -> None:

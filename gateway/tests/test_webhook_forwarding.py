@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from devstack.servers import free_port
 
@@ -10,21 +11,46 @@ from devstack.servers import free_port
 # these bytes only verifies if not one of them changes.
 ODD_BODY = b'{"id" :"evt_1",\t"amount": 1.50E+3 ,"name":"caf\xe9 \xff\x00"}   \r\n  '
 SIGNATURE = "t=1731400000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
+# What each provider sends besides the body. Stripe signs the body alone; PayPal's
+# verify-webhook-signature call needs every PAYPAL-* value exactly as it arrived.
+STRIPE_HEADERS = [
+    ("Stripe-Signature", SIGNATURE),
+    ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
+]
+PAYPAL_HEADERS = [
+    ("PAYPAL-AUTH-ALGO", "SHA256withRSA"),
+    ("PAYPAL-CERT-URL", "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594"),
+    ("PAYPAL-TRANSMISSION-ID", "69cd13f0-d67a-11e5-baa3-778b53f4ae55"),
+    ("PAYPAL-TRANSMISSION-SIG", "lmI95Jx3Y9nhR5SJWlHVIWpg4AgFk7n9bCHSRxbrd8A9zrhdu2rMyFrmz+Zjh"),
+    ("PAYPAL-TRANSMISSION-TIME", "2016-02-18T20:01:35Z"),
+    ("User-Agent", "PayPal/AUHD-214.0-58844412"),
+]
 
 
-async def test_stripe_webhook_is_forwarded_byte_for_byte(client: httpx.AsyncClient,
-                                                         receiver) -> None:
+# The Stripe endpoint's own path and the per-event aliases below it both reach billing, and so
+# does PayPal's single path: each provider verifies a signature over the bytes it sent.
+@pytest.mark.parametrize(
+    ("path", "provider_headers"),
+    [
+        ("/webhooks/stripe/events", STRIPE_HEADERS),
+        ("/webhooks/stripe", STRIPE_HEADERS),
+        ("/webhooks/paypal", PAYPAL_HEADERS),
+    ],
+    ids=["stripe-alias", "stripe", "paypal"],
+)
+async def test_billing_webhook_is_forwarded_byte_for_byte(
+        path: str, provider_headers: list[tuple[str, str]], client: httpx.AsyncClient,
+        receiver) -> None:
     response = await client.post(
-        "/webhooks/stripe/events?x=1&y=a%2Fb+c&empty=",
+        f"{path}?x=1&y=a%2Fb+c&empty=",
         content=ODD_BODY,
         headers=[
             ("Content-Type", "application/json; charset=utf-8"),
-            ("Stripe-Signature", SIGNATURE),
-            ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
+            *provider_headers,
             ("Accept-Encoding", "identity"),
             ("X-Repeated", "first"),
             ("X-Repeated", "second"),
-            ("X-Request-ID", "stripe-delivery-0001"),
+            ("X-Request-ID", "delivery-0001"),
             ("Connection", "keep-alive, X-Hop-Secret"),
             ("X-Hop-Secret", "for the gateway only"),
         ],
@@ -33,17 +59,17 @@ async def test_stripe_webhook_is_forwarded_byte_for_byte(client: httpx.AsyncClie
     assert len(receiver.received) == 1
     got = receiver.received[0]
     assert got.method == "POST"
-    assert got.path == "/webhooks/stripe/events"
+    assert got.path == path
     assert got.query == b"x=1&y=a%2Fb+c&empty="
     assert got.body == ODD_BODY
-    assert got.header_values("stripe-signature") == [SIGNATURE.encode()]
+    for name, value in provider_headers:
+        assert got.header_values(name) == [value.encode()]
     assert got.header_values("content-type") == [b"application/json; charset=utf-8"]
-    assert got.header_values("user-agent") == [b"Stripe/1.0 (+https://stripe.com/docs/webhooks)"]
     assert got.header_values("x-repeated") == [b"first", b"second"]
     assert got.header_values("content-length") == [str(len(ODD_BODY)).encode()]
     assert got.header_values("x-hop-secret") == []
     assert got.header_values("accept-encoding") == [b"identity"]
-    assert got.header_values("x-request-id") == [b"stripe-delivery-0001"]
+    assert got.header_values("x-request-id") == [b"delivery-0001"]
     assert got.header_values("x-forwarded-for") == [b"127.0.0.1"]
     assert got.header_values("x-forwarded-proto") == [b"http"]
     assert got.header_values("x-forwarded-host") == [client.base_url.netloc]
@@ -55,7 +81,26 @@ async def test_stripe_webhook_is_forwarded_byte_for_byte(client: httpx.AsyncClie
     assert response.headers["x-receiver"] == "yes"
     assert response.headers.get_list("x-trace") == ["one", "two"]
     assert response.headers.get_list("date") and len(response.headers.get_list("date")) == 1
-    assert response.headers["x-request-id"] == "stripe-delivery-0001"
+    assert response.headers["x-request-id"] == "delivery-0001"
+
+
+async def test_stripe_and_paypal_webhooks_go_to_billing_not_social(start_gateway, fleet,
+                                                                    receiver) -> None:
+    # Both services share the test receiver; with social's URL dead, only billing's can answer.
+    nobody = f"http://127.0.0.1:{free_port()}"
+    async with start_gateway(fleet, social_webhook_url=nobody) as client:
+        stripe = await client.post("/webhooks/stripe", content=ODD_BODY)
+        paypal = await client.post("/webhooks/paypal", content=ODD_BODY)
+    assert (stripe.status_code, paypal.status_code) == (202, 202)
+    assert [got.path for got in receiver.received] == ["/webhooks/stripe", "/webhooks/paypal"]
+
+
+async def test_paypal_path_is_exact(client: httpx.AsyncClient, receiver) -> None:
+    # PayPal posts to one registered URL: nothing below or beside it may reach billing.
+    for path in ("/webhooks/paypal/extra", "/webhooks/paypalx"):
+        response = await client.post(path, content=b"{}")
+        assert response.status_code == 404, path
+    assert receiver.received == []
 
 
 async def test_forwarding_adds_no_headers_of_its_own(client: httpx.AsyncClient,

@@ -49,7 +49,8 @@ SERVICE_HTTP_PORT = 8080
 GATEWAY_HTTP_PORT = 8000
 RUN_AS_USER = 10001
 # Path prefix -> service receiving those third-party webhooks.
-WEBHOOK_ROUTES = {"/webhooks/stripe": "billing", "/webhooks/social": "social"}
+WEBHOOK_ROUTES = {"/webhooks/stripe": "billing", "/webhooks/paypal": "billing",
+                  "/webhooks/social": "social"}
 
 COMMON_ENV = (
     "ENVIRONMENT",

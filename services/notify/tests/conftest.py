@@ -109,15 +109,17 @@ class NotifyHarness:
     js: JetStreamContext
     namespace: str
 
-    async def publish(self, event_type: str, data: Message, **kwargs: Any) -> Event:
-        """Publish like auth's outbox relay does: envelope headers, Nats-Msg-Id = event id."""
+    async def publish(self, event_type: str, data: Message, *, source: str = "auth",
+                      **kwargs: Any) -> Event:
+        """Publish like `source`'s outbox relay does: envelope headers, Nats-Msg-Id = event id."""
         event = Event(event_type, data, **kwargs)
-        await self.republish(event)
+        await self.republish(event, source=source)
         return event
 
-    async def republish(self, event: Event, *, dedupe: bool = True) -> int:
+    async def republish(self, event: Event, *, dedupe: bool = True,
+                        source: str = "auth") -> int:
         """Publish `event` (again); returns its stream sequence."""
-        headers = event.headers("auth")
+        headers = event.headers(source)
         if dedupe:
             headers[H_NATS_MSG_ID] = str(event.id)
         ack = await self.js.publish(subject_for(event.type, self.namespace),
@@ -127,7 +129,8 @@ class NotifyHarness:
     async def acked_up_to(self, event_type: str, seq: int) -> bool:
         """Whether notify's consumer of `event_type` has acked everything up to `seq`."""
         durable = "notify-" + event_type.replace(".", "-").replace("_", "-")
-        info = await self.js.consumer_info(stream_for("user", self.namespace), durable)
+        info = await self.js.consumer_info(stream_for(event_type.split(".", 1)[0], self.namespace),
+                                           durable)
         return info.ack_floor.stream_seq >= seq
 
     async def rows(self, sql: str, **params: Any) -> list[Any]:
@@ -152,7 +155,9 @@ async def notify(db, infra, notify_settings) -> AsyncIterator[NotifyHarness]:
     namespace = notify_settings.platform.events_namespace
     components = compose(Resources(notify_settings, db, nc, js, redis, Outbox("notify")))
     await ensure_dead_letter_stream(js, namespace)
-    await ensure_stream(js, "user", namespace)
+    # As the runtime does at start-up: the stream of every domain notify subscribes to.
+    for domain in {s.event_type.split(".", 1)[0] for s in components.subscriptions}:
+        await ensure_stream(js, domain, namespace)
     consumer = EventConsumer("notify", db, js, components.subscriptions, namespace=namespace)
     task = asyncio.create_task(consumer.run())
     try:

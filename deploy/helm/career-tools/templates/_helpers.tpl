@@ -123,13 +123,20 @@ contract: gRPC 50051 and HTTP 8080 in each service, HTTP 8000 in the gateway.
   "GATEWAY_CORS_ORIGINS" (join "," .Values.gateway.corsOrigins)
   "GATEWAY_MAX_BODY_BYTES" (.Values.gateway.maxBodyBytes | int64 | toString)
 }}
+{{- /* The SPA is normally the one CORS origin: no second value to keep in step. Billing
+sends buyers back to it from Stripe and PayPal, so it gets the same URL. */}}
+{{- $spa := .Values.gateway.spaBaseUrl | default (first .Values.gateway.corsOrigins) }}
+{{- if $spa }}
+{{- $_ := set $data "GATEWAY_SPA_BASE_URL" $spa }}
+{{- $_ := set $data "BILLING_APP_BASE_URL" $spa }}
+{{- end }}
 {{- range $name, $service := .Values.services }}
 {{- $prefix := include "career-tools.envPrefix" $name }}
 {{- $host := include "career-tools.componentName" (dict "root" $ "component" $name) }}
 {{- $_ := set $data (printf "%s_GRPC_PORT" $prefix) "50051" }}
 {{- $_ := set $data (printf "%s_HTTP_PORT" $prefix) "8080" }}
 {{- $_ := set $data (printf "GATEWAY_%s_GRPC_TARGET" $prefix) (printf "%s:50051" $host) }}
-{{- if $service.webhookPath }}
+{{- if $service.webhookPaths }}
 {{- $_ := set $data (printf "GATEWAY_%s_WEBHOOK_URL" $prefix) (printf "http://%s:8080" $host) }}
 {{- end }}
 {{- end }}

@@ -38,7 +38,9 @@ _RESPONSE_SKIP = HOP_BY_HOP | {"date", "server"}
 _CLIENT_DEFAULTS = ("accept", "accept-encoding", "user-agent")
 
 
+STRIPE_ROOT = "/webhooks/stripe"
 STRIPE = "/webhooks/stripe/{path:path}"
+PAYPAL = "/webhooks/paypal"
 SOCIAL = "/webhooks/social/{path:path}"
 
 
@@ -50,6 +52,20 @@ SOCIAL = "/webhooks/social/{path:path}"
 async def stripe_webhook(path: str, request: Request, http: WebhookHttpDep,
                          settings: SettingsDep) -> Response:
     return await forward(request, http, settings.billing_webhook_url, "/webhooks/stripe/", path)
+
+
+@router.post(STRIPE_ROOT, operation_id="forward_stripe_webhook_root",
+             summary="Stripe webhooks (the endpoint's main path), forwarded to billing")
+async def stripe_webhook_root(request: Request, http: WebhookHttpDep,
+                              settings: SettingsDep) -> Response:
+    return await forward(request, http, settings.billing_webhook_url, "/webhooks/stripe", "")
+
+
+@router.post(PAYPAL, operation_id="forward_paypal_webhook",
+             summary="PayPal webhooks, forwarded to the billing service")
+async def paypal_webhook(request: Request, http: WebhookHttpDep,
+                         settings: SettingsDep) -> Response:
+    return await forward(request, http, settings.billing_webhook_url, "/webhooks/paypal", "")
 
 
 @router.post(SOCIAL, operation_id="forward_social_webhook",

@@ -1,20 +1,45 @@
-"""What notify reacts to: auth's user events become e-mails; a deleted user's records go."""
+"""What notify reacts to: auth's user events and billing's subscription and payment events
+become e-mails; a deleted user's records go."""
 
 from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from career.auth.v1 import events_pb2
+from career.billing.v1 import events_pb2 as billing_pb2
 from career_kit.events import Subscription
 from career_kit.events.envelope import ReceivedEvent
 from notify.repository import SentEmailRepository
 from notify.service import EmailNotifier
+from notify.templates import format_money
+
+log = logging.getLogger(__name__)
+
+BILLING_SETTINGS_PATH = "/settings/billing"
+# Product names, the same in every language. A plan this build does not know yet shows no name
+# rather than failing the e-mail.
+PLAN_NAMES = {billing_pb2.PLAN_FREE: "Free", billing_pb2.PLAN_PRO: "Pro",
+              billing_pb2.PLAN_PREMIUM: "Premium"}
 
 
 def _expires(message) -> str:
     if not message.HasField("expires_at"):
         return ""
     return message.expires_at.ToDatetime().strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _date(message, field: str) -> str:
+    """A billing date as YYYY-MM-DD (UTC), or "" when the event leaves it unset."""
+    if not message.HasField(field):
+        return ""
+    return getattr(message, field).ToDatetime().strftime("%Y-%m-%d")
+
+
+def _money(message, field: str) -> str:
+    return format_money(getattr(message, field)) if message.HasField(field) else ""
 
 
 class UserEmailConsumers:
@@ -58,4 +83,77 @@ class UserEmailConsumers:
             Subscription("user.password_reset_requested", self.on_password_reset_requested,
                          **mail),
             Subscription("user.deleted", self.on_user_deleted),
+        ]
+
+
+class BillingEmailConsumers:
+    """billing's subscription and payment events as e-mails. The recipient travels in the
+    event, so no user lookup is needed; payment.succeeded sends nothing (Stripe sends the
+    receipt)."""
+
+    def __init__(self, notifier: EmailNotifier) -> None:
+        self.notifier = notifier
+
+    def _has_address(self, event: ReceivedEvent, user_id: str,
+                     recipient: billing_pb2.Recipient) -> bool:
+        if recipient.email.strip():
+            return True
+        # Users who registered before billing existed may have no address in billing yet;
+        # retrying cannot produce one, so the event is acknowledged without an e-mail.
+        log.warning("billing event has no recipient e-mail; nothing sent",
+                    extra={"event_id": str(event.id), "event_type": event.type,
+                           "user_id": user_id})
+        return False
+
+    async def on_subscription_started(self, session: AsyncSession, event: ReceivedEvent) -> None:
+        data = event.parse(billing_pb2.SubscriptionStarted)
+        if not self._has_address(event, data.user_id, data.recipient):
+            return
+        await self.notifier.deliver(
+            event_id=event.id, template="subscription_confirmed", user_id=data.user_id,
+            recipient=data.recipient.email.strip(), language=data.recipient.language,
+            context={"name": data.recipient.name, "plan": PLAN_NAMES.get(data.plan, ""),
+                     "price": _money(data, "price"),
+                     "next_billing_date": _date(data, "current_period_end"),
+                     "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
+
+    async def on_subscription_cancelled(self, session: AsyncSession,
+                                        event: ReceivedEvent) -> None:
+        data = event.parse(billing_pb2.SubscriptionCancelled)
+        if not self._has_address(event, data.user_id, data.recipient):
+            return
+        await self.notifier.deliver(
+            event_id=event.id, template="subscription_cancelled", user_id=data.user_id,
+            recipient=data.recipient.email.strip(), language=data.recipient.language,
+            context={"name": data.recipient.name, "plan": PLAN_NAMES.get(data.plan, ""),
+                     "at_period_end": data.at_period_end, "ends_at": _date(data, "ends_at"),
+                     "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
+
+    async def on_payment_failed(self, session: AsyncSession, event: ReceivedEvent) -> None:
+        data = event.parse(billing_pb2.PaymentFailed)
+        if not self._has_address(event, data.user_id, data.recipient):
+            return
+        await self.notifier.deliver(
+            event_id=event.id, template="payment_failed", user_id=data.user_id,
+            recipient=data.recipient.email.strip(), language=data.recipient.language,
+            context={"name": data.recipient.name, "amount": _money(data, "amount"),
+                     "next_attempt_at": _date(data, "next_attempt_at"),
+                     "link": self._invoice_link(data.hosted_invoice_url)})
+
+    def _invoice_link(self, hosted_invoice_url: str) -> str:
+        """The provider's invoice page, where the user can pay and change the card; our billing
+        settings when there is none. Only http(s): the URL goes into the e-mail as a link."""
+        if urlsplit(hosted_invoice_url).scheme in ("https", "http"):
+            return hosted_invoice_url
+        return self.notifier.app_link(BILLING_SETTINGS_PATH)
+
+    def subscriptions(self, *, backoff: list[float], max_deliver: int) -> list[Subscription]:
+        """Subscribing here is also what declares the subscription and payment streams at
+        start-up (the runtime ensures the stream of every subscribed domain), so notify can
+        start before billing has published anything."""
+        mail = {"backoff": tuple(backoff), "max_deliver": max_deliver}
+        return [
+            Subscription("subscription.started", self.on_subscription_started, **mail),
+            Subscription("subscription.cancelled", self.on_subscription_cancelled, **mail),
+            Subscription("payment.failed", self.on_payment_failed, **mail),
         ]

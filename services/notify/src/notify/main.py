@@ -2,7 +2,7 @@
 
 from career_kit.service import Components, Resources, ServiceRuntime
 from notify.config import Settings
-from notify.consumers import UserEmailConsumers
+from notify.consumers import BillingEmailConsumers, UserEmailConsumers
 from notify.email import build_sender
 from notify.service import EmailNotifier
 
@@ -14,9 +14,12 @@ def compose(resources: Resources) -> Components:
     notifier = EmailNotifier(resources.db, build_sender(settings),
                              sender_address=settings.email_from,
                              app_base_url=settings.app_base_url)
-    consumers = UserEmailConsumers(notifier)
-    return Components(subscriptions=consumers.subscriptions(
-        backoff=settings.email_retry_backoff_seconds, max_deliver=settings.email_max_deliver))
+    retries = {"backoff": settings.email_retry_backoff_seconds,
+               "max_deliver": settings.email_max_deliver}
+    return Components(subscriptions=[
+        *UserEmailConsumers(notifier).subscriptions(**retries),
+        *BillingEmailConsumers(notifier).subscriptions(**retries),
+    ])
 
 
 def main() -> None:

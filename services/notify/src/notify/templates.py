@@ -1,12 +1,16 @@
-"""E-mail templates: Jinja2 (HTML autoescaped), one layout, per-language bodies (en fallback)."""
+"""E-mail templates: Jinja2 (HTML autoescaped), one layout, per-language bodies (en fallback),
+and the helpers that turn event values into the text the templates show."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from career.common.v1.money_pb2 import Money
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DEFAULT_LANGUAGE = "en"
@@ -14,11 +18,38 @@ LANGUAGES = ("en", "es")
 SUBJECTS = {
     "en": {"welcome": "Welcome to Career Tools",
            "verify_email": "Confirm your e-mail address",
-           "password_reset": "Reset your Career Tools password"},
+           "password_reset": "Reset your Career Tools password",
+           "subscription_confirmed": "Your Career Tools subscription is active",
+           "subscription_cancelled": "Your Career Tools subscription has been cancelled",
+           "payment_failed": "Your Career Tools payment did not go through"},
     "es": {"welcome": "Bienvenido a Career Tools",
            "verify_email": "Confirma tu dirección de correo",
-           "password_reset": "Restablece tu contraseña de Career Tools"},
+           "password_reset": "Restablece tu contraseña de Career Tools",
+           "subscription_confirmed": "Tu suscripción a Career Tools está activa",
+           "subscription_cancelled": "Tu suscripción a Career Tools se ha cancelado",
+           "payment_failed": "No hemos podido cobrar tu pago de Career Tools"},
 }
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€"}
+# ISO 4217 minor units where they are not 2 (among the currencies Stripe charges in), so that
+# an amount shows the decimals its currency has: "1500 JPY", not "1500.00 JPY".
+CURRENCY_DECIMALS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF",
+                     "UGX", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "JOD", "KWD", "OMR", "TND"), 3),
+}
+
+
+def format_money(money: Money) -> str:
+    """An amount as the e-mails show it: "$29.99", "€12.00", otherwise "12.00 GBP"."""
+    code = money.currency_code.upper()
+    # Decimal all the way: units + nanos / 10^9 must not pass through a float.
+    amount = Decimal(money.units) + Decimal(money.nanos).scaleb(-9)
+    quantum = Decimal(1).scaleb(-CURRENCY_DECIMALS.get(code, 2))
+    digits = f"{abs(amount).quantize(quantum, ROUND_HALF_UP):f}"
+    sign = "-" if amount < 0 else ""
+    if code in CURRENCY_SYMBOLS:
+        return f"{sign}{CURRENCY_SYMBOLS[code]}{digits}"
+    return f"{sign}{digits} {code}".rstrip()
 
 
 @dataclass(frozen=True)

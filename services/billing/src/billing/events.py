@@ -1,0 +1,106 @@
+"""What the billing service publishes: domains `subscription` and `payment`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from billing import plans
+from billing.models import Customer
+from career.billing.v1 import events_pb2
+from career.common.v1 import money_pb2
+from career_kit.events import Event
+
+SUBSCRIPTION_UPDATED = "subscription.updated"
+SUBSCRIPTION_STARTED = "subscription.started"
+SUBSCRIPTION_CANCELLED = "subscription.cancelled"
+PAYMENT_FAILED = "payment.failed"
+PAYMENT_SUCCEEDED = "payment.succeeded"
+
+PUBLISHED_DOMAINS = ("subscription", "payment")
+
+PLAN_ENUM = {plans.FREE: events_pb2.PLAN_FREE, plans.PRO: events_pb2.PLAN_PRO,
+             plans.PREMIUM: events_pb2.PLAN_PREMIUM}
+PLAN_NAMES = {value: key for key, value in PLAN_ENUM.items()}
+STATUS_ENUM = {
+    "active": events_pb2.SUBSCRIPTION_STATUS_ACTIVE,
+    "trialing": events_pb2.SUBSCRIPTION_STATUS_TRIALING,
+    "past_due": events_pb2.SUBSCRIPTION_STATUS_PAST_DUE,
+    "canceled": events_pb2.SUBSCRIPTION_STATUS_CANCELED,
+    "unpaid": events_pb2.SUBSCRIPTION_STATUS_UNPAID,
+    "incomplete": events_pb2.SUBSCRIPTION_STATUS_INCOMPLETE,
+}
+
+
+def timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def money(amount: Decimal | None, currency: str | None) -> money_pb2.Money:
+    """Decimal -> google.type.Money shape (units + nanos of the same sign)."""
+    if amount is None:
+        return money_pb2.Money(currency_code=(currency or "USD").upper())
+    units = int(amount)
+    nanos = int((amount - units) * 1_000_000_000)
+    return money_pb2.Money(currency_code=(currency or "USD").upper(), units=units, nanos=nanos)
+
+
+def recipient(customer: Customer | None) -> events_pb2.Recipient:
+    if customer is None:
+        return events_pb2.Recipient()
+    return events_pb2.Recipient(email=customer.email or "", name=customer.name or "",
+                                language=customer.language or "en")
+
+
+def subscription_updated(user_id: str, *, plan: str, status: str,
+                         current_period_end: datetime | None, cancel_at_period_end: bool,
+                         version: int) -> Event:
+    payload = events_pb2.SubscriptionUpdated(
+        user_id=user_id, plan=PLAN_ENUM[plan], status=STATUS_ENUM.get(status, 0),
+        current_period_end=timestamp(current_period_end), version=version,
+        cancel_at_period_end=cancel_at_period_end)
+    return Event(SUBSCRIPTION_UPDATED, payload, subject=user_id)
+
+
+def subscription_started(user_id: str, *, plan: str, amount: Decimal | None,
+                         currency: str | None, current_period_end: datetime | None,
+                         customer: Customer | None) -> Event:
+    payload = events_pb2.SubscriptionStarted(
+        user_id=user_id, plan=PLAN_ENUM[plan],
+        current_period_end=timestamp(current_period_end), recipient=recipient(customer))
+    if amount is not None:   # unset rather than a misleading zero
+        payload.price.CopyFrom(money(amount, currency))
+    return Event(SUBSCRIPTION_STARTED, payload, subject=user_id)
+
+
+def subscription_cancelled(user_id: str, *, plan: str, at_period_end: bool,
+                           ends_at: datetime | None, customer: Customer | None) -> Event:
+    payload = events_pb2.SubscriptionCancelled(
+        user_id=user_id, plan=PLAN_ENUM[plan], at_period_end=at_period_end,
+        ends_at=timestamp(ends_at), recipient=recipient(customer))
+    return Event(SUBSCRIPTION_CANCELLED, payload, subject=user_id)
+
+
+def payment_failed(user_id: str, *, invoice_id: str, amount: Decimal, currency: str,
+                   hosted_invoice_url: str | None, next_attempt_at: datetime | None,
+                   customer: Customer | None) -> Event:
+    payload = events_pb2.PaymentFailed(
+        user_id=user_id, invoice_id=invoice_id, amount=money(amount, currency),
+        hosted_invoice_url=hosted_invoice_url or "", next_attempt_at=timestamp(next_attempt_at),
+        recipient=recipient(customer))
+    return Event(PAYMENT_FAILED, payload, subject=user_id)
+
+
+def payment_succeeded(user_id: str, *, payment_id: str, invoice_id: str | None,
+                      amount: Decimal, currency: str, description: str,
+                      customer: Customer | None) -> Event:
+    payload = events_pb2.PaymentSucceeded(
+        user_id=user_id, payment_id=payment_id, invoice_id=invoice_id or "",
+        amount=money(amount, currency), description=description, recipient=recipient(customer))
+    return Event(PAYMENT_SUCCEEDED, payload, subject=user_id)

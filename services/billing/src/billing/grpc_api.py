@@ -1,0 +1,260 @@
+"""The BillingService servicer: protobuf <-> domain, one transaction per call."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import grpc
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing import plans
+from billing.events import PLAN_ENUM, PLAN_NAMES, STATUS_ENUM, money, timestamp
+from billing.models import Invoice, Payment
+from billing.service import (
+    BillingService,
+    EntitlementsView,
+    QuotaView,
+    SubscriptionView,
+    page_size,
+)
+from career.billing.v1 import billing_pb2, billing_pb2_grpc
+from career.common.v1 import pagination_pb2
+from career_kit import context
+from career_kit.db import Database
+from career_kit.errors import InvalidArgument
+
+SERVICE_NAME = "career.billing.v1.BillingService"
+T = TypeVar("T")
+
+FEATURES = {
+    billing_pb2.FEATURE_AI_REQUESTS: plans.AI_REQUESTS,
+    billing_pb2.FEATURE_SCHEDULED_POSTS: plans.SCHEDULED_POSTS,
+    billing_pb2.FEATURE_CONNECTED_ACCOUNTS: plans.CONNECTED_ACCOUNTS,
+    billing_pb2.FEATURE_JOB_ALERTS: plans.JOB_ALERTS,
+    billing_pb2.FEATURE_CV_REVIEWS: plans.CV_REVIEWS,
+}
+FEATURE_ENUM = {name: value for value, name in FEATURES.items()}
+PURCHASES = {billing_pb2.PURCHASE_PRO: plans.PRO, billing_pb2.PURCHASE_PREMIUM: plans.PREMIUM,
+             billing_pb2.PURCHASE_CV_REVIEW_PACK: plans.CV_REVIEW_PACK}
+PROVIDERS = {billing_pb2.PAYMENT_PROVIDER_UNSPECIFIED: "stripe",
+             billing_pb2.PAYMENT_PROVIDER_STRIPE: "stripe",
+             billing_pb2.PAYMENT_PROVIDER_PAYPAL: "paypal"}
+PROVIDER_ENUM = {"stripe": billing_pb2.PAYMENT_PROVIDER_STRIPE,
+                 "paypal": billing_pb2.PAYMENT_PROVIDER_PAYPAL}
+
+
+def _caller_id() -> str | None:
+    who = context.caller.get()
+    return who.user_id if who else None
+
+
+def _user(requested: str) -> str:
+    """The user a read or quota call is about: as named (service to service), else the caller."""
+    user = requested or _caller_id()
+    if not user:
+        raise InvalidArgument("user_id is required")
+    caller = context.caller.get()
+    # Through the gateway a user asks about themselves only; admins may ask about anyone.
+    if caller is not None and requested and requested != caller.user_id \
+            and "admin" not in caller.roles:
+        raise InvalidArgument("user_id must be your own")
+    return user
+
+
+def _feature(value: int) -> str:
+    if value not in FEATURES:
+        raise InvalidArgument("feature is required")
+    return FEATURES[value]
+
+
+def limit_message(feature: str, limit: int, metered: bool, used: int) -> billing_pb2.Limit:
+    return billing_pb2.Limit(feature=FEATURE_ENUM[feature], limit=limit, metered=metered,
+                             used=used)
+
+
+def plan_message(plan: plans.Plan) -> billing_pb2.PlanInfo:
+    return billing_pb2.PlanInfo(
+        plan=PLAN_ENUM[plan.name], name=plan.title, price=money(plan.price, plan.currency),
+        interval=plan.interval or "", features=list(plan.features),
+        limits=[limit_message(f, n, f in plans.METERED, 0) for f, n in plan.limits.items()],
+        premium_templates=plan.premium_templates, api_access=plan.api_access,
+        rate_limit_tier=plan.rate_limit_tier)
+
+
+def entitlements_message(view: EntitlementsView) -> billing_pb2.Entitlements:
+    return billing_pb2.Entitlements(
+        user_id=view.user_id, plan=PLAN_ENUM[view.plan.name],
+        status=STATUS_ENUM.get(view.status, 0),
+        limits=[limit_message(x.feature, x.limit, x.metered, x.used) for x in view.limits],
+        premium_templates=view.plan.premium_templates, api_access=view.plan.api_access,
+        rate_limit_tier=view.plan.rate_limit_tier, period_start=timestamp(view.period_start),
+        period_end=timestamp(view.period_end))
+
+
+def quota_message(view: QuotaView) -> billing_pb2.QuotaStatus:
+    return billing_pb2.QuotaStatus(
+        feature=FEATURE_ENUM[view.feature], allowed=view.allowed, limit=view.limit,
+        used=view.used, remaining=view.remaining, period_end=timestamp(view.period_end),
+        replayed=view.replayed)
+
+
+def subscription_message(view: SubscriptionView) -> billing_pb2.Subscription:
+    sub = view.subscription
+    reply = billing_pb2.Subscription(plan=PLAN_ENUM[view.plan],
+                                     status=STATUS_ENUM.get(view.status, 0))
+    if sub is not None:
+        reply.provider = PROVIDER_ENUM[sub.provider]
+        reply.cancel_at_period_end = sub.cancel_at_period_end
+        for field, value in (("current_period_start", sub.current_period_start),
+                             ("current_period_end", sub.current_period_end),
+                             ("canceled_at", sub.canceled_at)):
+            if value is not None:
+                getattr(reply, field).CopyFrom(timestamp(value))
+        reply.price.CopyFrom(money(sub.amount, sub.currency))
+    return reply
+
+
+def invoice_message(invoice: Invoice) -> billing_pb2.Invoice:
+    reply = billing_pb2.Invoice(
+        id=invoice.id, number=invoice.number or "", status=invoice.status,
+        amount_due=money(invoice.amount_due, invoice.currency),
+        amount_paid=money(invoice.amount_paid, invoice.currency),
+        hosted_invoice_url=invoice.hosted_invoice_url or "",
+        invoice_pdf=invoice.invoice_pdf or "", created_at=timestamp(invoice.created))
+    for field in ("period_start", "period_end"):
+        if (value := getattr(invoice, field)) is not None:
+            getattr(reply, field).CopyFrom(timestamp(value))
+    return reply
+
+
+def payment_message(payment: Payment) -> billing_pb2.Payment:
+    return billing_pb2.Payment(
+        id=payment.id, provider=PROVIDER_ENUM[payment.provider],
+        amount=money(payment.amount, payment.currency), status=payment.status,
+        description=payment.description, invoice_id=payment.invoice_id or "",
+        created_at=timestamp(payment.created))
+
+
+def encode_cursor(created: datetime, key: str) -> str:
+    return base64.urlsafe_b64encode(f"{created.isoformat()}|{key}".encode()).decode()
+
+
+def decode_cursor(token: str) -> tuple[datetime, str] | None:
+    if not token:
+        return None
+    try:
+        created, key = base64.urlsafe_b64decode(token.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(created), key
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument("page_token is not valid") from None
+
+
+def page(rows: list[Any], requested: int) -> tuple[list[Any], pagination_pb2.PageResponse]:
+    """Rows come one past the page size: that extra row means there is a next page."""
+    size = page_size(requested)
+    shown = rows[:size]
+    token = encode_cursor(shown[-1].created, shown[-1].id) if len(rows) > size else ""
+    return shown, pagination_pb2.PageResponse(next_page_token=token)
+
+
+class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
+    def __init__(self, db: Database, service: BillingService) -> None:
+        self.db = db
+        self.service = service
+
+    async def _unit(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self.db.transaction() as session:
+            return await work(session)
+
+    async def ListPlans(self, request: billing_pb2.ListPlansRequest,
+                        ctx: grpc.aio.ServicerContext) -> billing_pb2.ListPlansResponse:
+        return billing_pb2.ListPlansResponse(
+            plans=[plan_message(p) for p in self.service.list_plans()])
+
+    async def GetEntitlements(self, request: billing_pb2.GetEntitlementsRequest,
+                              ctx: grpc.aio.ServicerContext) -> billing_pb2.Entitlements:
+        user = _user(request.user_id)
+        view = await self._unit(lambda s: self.service.entitlements(s, user_id=user))
+        return entitlements_message(view)
+
+    async def CheckQuota(self, request: billing_pb2.CheckQuotaRequest,
+                         ctx: grpc.aio.ServicerContext) -> billing_pb2.QuotaStatus:
+        user, feature = _user(request.user_id), _feature(request.feature)
+        view = await self._unit(lambda s: self.service.check_quota(
+            s, user_id=user, feature=feature, amount=request.amount))
+        return quota_message(view)
+
+    async def ConsumeQuota(self, request: billing_pb2.ConsumeQuotaRequest,
+                           ctx: grpc.aio.ServicerContext) -> billing_pb2.QuotaStatus:
+        user, feature = _user(request.user_id), _feature(request.feature)
+        view = await self._unit(lambda s: self.service.consume_quota(
+            s, user_id=user, feature=feature, amount=request.amount,
+            idempotency_key=request.idempotency_key))
+        return quota_message(view)
+
+    async def CreateCheckout(self, request: billing_pb2.CreateCheckoutRequest,
+                             ctx: grpc.aio.ServicerContext) -> billing_pb2.CheckoutSession:
+        if request.purchase not in PURCHASES:
+            raise InvalidArgument("purchase must be pro, premium or cv_review_pack")
+        if request.provider not in PROVIDERS:
+            raise InvalidArgument("unknown payment provider")
+        provider = PROVIDERS[request.provider]
+        start = await self._unit(lambda s: self.service.checkout(
+            s, caller_id=_caller_id(), purchase=PURCHASES[request.purchase], provider=provider,
+            idempotency_key=request.idempotency_key))
+        reply = billing_pb2.CheckoutSession(id=start.id, url=start.url,
+                                            provider=PROVIDER_ENUM[provider])
+        if start.expires_at is not None:
+            reply.expires_at.CopyFrom(timestamp(start.expires_at))
+        return reply
+
+    async def CreatePortalSession(self, request: billing_pb2.CreatePortalSessionRequest,
+                                  ctx: grpc.aio.ServicerContext) -> billing_pb2.PortalSession:
+        url = await self._unit(lambda s: self.service.portal(s, caller_id=_caller_id()))
+        return billing_pb2.PortalSession(url=url)
+
+    async def GetSubscription(self, request: billing_pb2.GetSubscriptionRequest,
+                              ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
+        view = await self._unit(lambda s: self.service.subscription(s, caller_id=_caller_id()))
+        return subscription_message(view)
+
+    async def CancelSubscription(self, request: billing_pb2.CancelSubscriptionRequest,
+                                 ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
+        view = await self._unit(lambda s: self.service.cancel(s, caller_id=_caller_id()))
+        return subscription_message(view)
+
+    async def ResumeSubscription(self, request: billing_pb2.ResumeSubscriptionRequest,
+                                 ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
+        view = await self._unit(lambda s: self.service.resume(s, caller_id=_caller_id()))
+        return subscription_message(view)
+
+    async def ChangePlan(self, request: billing_pb2.ChangePlanRequest,
+                         ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
+        plan = PLAN_NAMES.get(request.plan, "")
+        view = await self._unit(lambda s: self.service.change_plan(
+            s, caller_id=_caller_id(), plan=plan))
+        return subscription_message(view)
+
+    async def ListInvoices(self, request: billing_pb2.ListInvoicesRequest,
+                           ctx: grpc.aio.ServicerContext) -> billing_pb2.ListInvoicesResponse:
+        before = decode_cursor(request.page.page_token)
+        rows = await self._unit(lambda s: self.service.list_invoices(
+            s, caller_id=_caller_id(), page_size=request.page.page_size, before=before))
+        shown, page_info = page(rows, request.page.page_size)
+        return billing_pb2.ListInvoicesResponse(invoices=[invoice_message(i) for i in shown],
+                                                page=page_info)
+
+    async def ListPayments(self, request: billing_pb2.ListPaymentsRequest,
+                           ctx: grpc.aio.ServicerContext) -> billing_pb2.ListPaymentsResponse:
+        before = decode_cursor(request.page.page_token)
+        rows = await self._unit(lambda s: self.service.list_payments(
+            s, caller_id=_caller_id(), page_size=request.page.page_size, before=before))
+        shown, page_info = page(rows, request.page.page_size)
+        return billing_pb2.ListPaymentsResponse(payments=[payment_message(p) for p in shown],
+                                                page=page_info)
+
+    def add_to_server(self, server: grpc.aio.Server) -> None:
+        billing_pb2_grpc.add_BillingServiceServicer_to_server(self, server)

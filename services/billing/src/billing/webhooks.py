@@ -1,0 +1,84 @@
+"""The webhook endpoints (billing's HTTP port; the gateway forwards `/webhooks/stripe/*` and
+`/webhooks/paypal` here byte for byte).
+
+Stripe: POST /webhooks/stripe, and the seed's per-event paths (/webhooks/stripe/<anything>) as
+aliases: the event type is in the signed body, so the path only routes. PayPal: POST
+/webhooks/paypal. Answers: 400 for a body that does not verify (signature, timestamp, JSON) —
+nothing is stored; 200 once the event is applied or recognised as a redelivery; 5xx when
+applying failed, after a full rollback, so the provider retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from prometheus_client import Counter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from billing.providers.base import InvalidWebhook, ProviderError
+from billing.service import BillingService
+from career_kit.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+WEBHOOKS = Counter("billing_webhook_events_total", "Webhook deliveries by outcome",
+                   ["provider", "outcome"])
+
+
+def _problem(status: int, title: str, detail: str) -> Response:
+    return JSONResponse({"type": "about:blank", "title": title, "status": status,
+                         "detail": detail}, status_code=status,
+                        media_type="application/problem+json")
+
+
+def webhook_routes(db: Database, service: BillingService,
+                   providers: dict[str, Any]) -> list[Route]:
+    async def receive(request: Request, provider_name: str) -> Response:
+        provider = providers.get(provider_name)
+        if provider is None:
+            WEBHOOKS.labels(provider_name, "not_configured").inc()
+            return _problem(404, "Not Found", f"{provider_name} webhooks are not configured")
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return _problem(413, "Content Too Large", "webhook body too large")
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        try:
+            event = await provider.verify_webhook(body, headers)
+        except InvalidWebhook as exc:
+            WEBHOOKS.labels(provider_name, "rejected").inc()
+            log.warning("webhook rejected", extra={"provider": provider_name,
+                                                   "reason": str(exc)})
+            return _problem(400, "Bad Request", f"webhook rejected: {exc}")
+        except ProviderError as exc:
+            # PayPal verifies through its API; when that is down, ask for a redelivery.
+            WEBHOOKS.labels(provider_name, "verify_unavailable").inc()
+            log.warning("webhook verification unavailable", extra={"error": str(exc)})
+            return _problem(503, "Service Unavailable", "cannot verify the webhook now")
+        try:
+            async with db.transaction() as session:
+                outcome = await service.handle_webhook(session, event, json.loads(body))
+        except Exception:
+            WEBHOOKS.labels(provider_name, "failed").inc()
+            log.exception("webhook handling failed; the provider will redeliver",
+                          extra={"provider": provider_name, "event_id": event.id,
+                                 "event_type": event.type})
+            return _problem(500, "Internal Server Error", "handling failed; retry")
+        WEBHOOKS.labels(provider_name, outcome).inc()
+        log.info("webhook applied", extra={"provider": provider_name, "event_id": event.id,
+                                           "event_type": event.type, "outcome": outcome})
+        return JSONResponse({"received": True, "outcome": outcome})
+
+    async def stripe_webhook(request: Request) -> Response:
+        return await receive(request, "stripe")
+
+    async def paypal_webhook(request: Request) -> Response:
+        return await receive(request, "paypal")
+
+    return [Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
+            Route("/webhooks/stripe/{alias:path}", stripe_webhook, methods=["POST"]),
+            Route("/webhooks/paypal", paypal_webhook, methods=["POST"])]
