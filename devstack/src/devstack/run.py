@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             f"  Ready:    {stack.gateway_url}/readyz\n"
             + (f"  E-mails:  {stack.mail_catcher.http_url}/messages (local catcher)\n"
                if stack.mail_catcher else "")
+            + (f"  Payments: fake Stripe {stack.payments.stripe.url} "
+               "(checkout pages pay offline; events at /__fake/events)\n"
+               if stack.payments and stack.payments.stripe else "")
             + "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -24,6 +24,7 @@ import httpx
 
 from career_kit.db import sync_url
 from devstack.fakes.email import SmtpCatcher, start_local_mail_catcher
+from devstack.fakes.payments import LocalPayments, start_local_payments
 from devstack.servers import free_port
 
 SERVICES = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
@@ -76,6 +77,8 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     # Started by `start()` when no e-mail provider is configured: notify mails go here.
     mail_catcher: SmtpCatcher | None = None
+    # Started by `start()` for the payment providers without credentials in the environment.
+    payments: LocalPayments | None = None
 
     @property
     def gateway_url(self) -> str:
@@ -191,6 +194,12 @@ class Stack:
         if not any(env.get(key) for key in _EMAIL_PROVIDER_SETTINGS):
             self.mail_catcher, mail_env = start_local_mail_catcher()
             env.update(mail_env)
+        stripe_missing = not env.get("STRIPE_SECRET_KEY")
+        paypal_missing = not env.get("PAYPAL_CLIENT_ID")
+        if stripe_missing or paypal_missing:
+            self.payments, payment_env = start_local_payments(
+                self.gateway_url, stripe=stripe_missing, paypal=paypal_missing)
+            env.update(payment_env)
         for name in SERVICES:
             self._spawn(name, ["-m", f"{name}.main", "serve"], env)
         self._spawn("gateway", ["-m", "gateway.main"], env)
@@ -241,6 +250,9 @@ class Stack:
         if self.mail_catcher is not None:
             self.mail_catcher.stop()
             self.mail_catcher = None
+        if self.payments is not None:
+            self.payments.stop()
+            self.payments = None
         return codes
 
 

@@ -141,15 +141,15 @@ class BillingHarness:
             "AND status = 'active'", u=uuid.UUID(user_id))
         return rows[0][0] if rows else None
 
-    async def wait_for(self, probe: Any, *args: Any, timeout: float = 10.0) -> Any:
+    async def wait_for(self, probe: Any, *args: Any, within: float = 10.0) -> Any:
         """Poll `probe(*args)` until it returns something truthy."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             value = await probe(*args)
             if value:
                 return value
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{probe.__name__}{args} stayed falsy for {timeout}s")
+                raise AssertionError(f"{probe.__name__}{args} stayed falsy for {within}s")
             await asyncio.sleep(0.05)
 
     async def webhooks_settled(self) -> None:
@@ -184,7 +184,7 @@ async def billing(infra, database_url, events_namespace, redis_key_prefix,
     http = embedded_http_server(ops_app(readiness, components.http_routes), "127.0.0.1",
                                 settings.http_port)
     http_task = asyncio.create_task(http.serve())
-    while not http.started:
+    while not http.started:  # uvicorn offers no event to wait on  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     channel = create_channel(f"127.0.0.1:{settings.grpc_port}", SECRET, default_timeout=15.0)
     service = _service_of(components)

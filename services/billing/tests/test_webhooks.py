@@ -98,7 +98,7 @@ async def test_events_in_reverse_order_end_in_the_final_state(billing):
                 for e in reversed(billing.stripe.events())]
 
     assert set(statuses) == {200}
-    plan, status, _, _ = await _subscription_row(billing, user)
+    _, status, _, _ = await _subscription_row(billing, user)
     assert status == "canceled"
     latest = await _latest_update(billing, user)
     assert latest.plan == FREE
