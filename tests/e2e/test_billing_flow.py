@@ -172,3 +172,24 @@ def test_billing_routes_need_a_user_and_valid_input(gateway, new_browser) -> Non
     none = browser.call("POST", "/api/plans/subscription/cancel", bearer=browser.access_token)
     assert none.status_code in (400, 409, 412)
     assert none.headers["content-type"].startswith("application/problem+json")
+
+
+def test_deleting_the_account_ends_the_paid_subscription(stack, new_browser) -> None:
+    browser = new_browser()
+    browser.sign_up_and_in(_email())
+    user_id = _claims(browser.access_token)["sub"]
+    _subscribe(stack, browser)
+    _until(lambda: _tier_after_refresh(browser) == "pro")
+    fake = stack.payments.stripe
+    sub_id = next(e["data"]["object"]["id"] for e in fake.events("customer.subscription.created")
+                  if e["data"]["object"]["metadata"].get("user_id") == user_id)
+
+    deleted = browser.call("DELETE", "/auth/me", bearer=browser.access_token,
+                           json={"password": "correct horse battery staple"})
+    assert deleted.status_code == 204, deleted.text
+
+    def ended_at_stripe() -> bool:
+        """billing cancelled the deleted user's subscription at Stripe"""
+        return fake.lookup(sub_id)["status"] == "canceled"
+
+    _until(ended_at_stripe, within=10.0)

@@ -1,24 +1,65 @@
 """Sign-in with Google, LinkedIn, X and Facebook through the gateway, the way a browser does it:
-start (302 to the provider) -> the provider's redirect back -> the callback signs in. The
-providers are devstack's fake identity provider; this module runs its own platform whose auth
-service points at it (the session's shared stack knows no providers)."""
+start (302 to the provider) -> the provider's redirect back -> the callback signs in and sends
+the browser on (303) to the SPA's /oauth/complete -> the SPA gets its access token from
+/auth/refresh with the cookie. The providers are devstack's fake identity provider and the SPA a
+static page server; this module runs its own platform whose auth service points at the fake
+(the session's shared stack knows no providers)."""
 
 from __future__ import annotations
 
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+import pyotp
 import pytest
 
 from devstack.fakes.identity import FakeIdentityProvider
+from devstack.servers import free_port
 from devstack.stack import Stack, StackPorts
 
 PROVIDERS = ("google", "linkedin", "x", "facebook")
+
+
+class StaticSpa:
+    """Stands where the SPA is served (GATEWAY_SPA_BASE_URL): answers every path with the same
+    page, as a single-page app's static host does, and remembers the paths browsers loaded."""
+
+    def __init__(self) -> None:
+        self.loaded: list[str] = []
+        loaded = self.loaded
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                loaded.append(self.path)
+                body = b"<!doctype html><title>Career Tools</title><div id=app></div>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StaticSpa:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +69,16 @@ def idp() -> Iterator[FakeIdentityProvider]:
 
 
 @pytest.fixture(scope="module")
-def oauth_stack(infra, idp: FakeIdentityProvider) -> Iterator[Stack]:
+def spa() -> Iterator[StaticSpa]:
+    with StaticSpa() as static:
+        yield static
+
+
+@pytest.fixture(scope="module")
+def oauth_stack(infra, idp: FakeIdentityProvider, spa: StaticSpa) -> Iterator[Stack]:
     ports = StackPorts.free()
     gateway_url = f"http://127.0.0.1:{ports.gateway}"
-    env = {"AUTH_OAUTH_REDIRECT_BASE_URL": gateway_url}
+    env = {"AUTH_OAUTH_REDIRECT_BASE_URL": gateway_url, "GATEWAY_SPA_BASE_URL": spa.url}
     for provider in PROVIDERS:
         idp.register_client(provider, f"{provider}-app", f"{provider}-secret",
                             [f"{gateway_url}/auth/oauth/{provider}/callback"])
@@ -65,10 +112,11 @@ def gateway(oauth_stack: Stack) -> Iterator[httpx.Client]:
 
 class Browser:
     """Keeps cookies like a browser (httpx sends no Secure cookies over http) from its own
-    address (the gateway rate-limits per IP)."""
+    address (the gateway rate-limits per IP), and follows redirects to the SPA."""
 
-    def __init__(self, gateway: httpx.Client) -> None:
+    def __init__(self, gateway: httpx.Client, spa: StaticSpa) -> None:
         self.http = gateway
+        self.spa = spa
         self.cookies: dict[str, str] = {}
         n = uuid.uuid4().int
         self.ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
@@ -91,20 +139,55 @@ class Browser:
                     self.cookies[name] = morsel.value
         return response
 
-    def to_provider_and_back(self, provider: str) -> str:
-        """Start at the gateway, let the provider answer; the callback URL it redirects to."""
-        start = self.call("GET", f"/auth/oauth/{provider}/start")
-        assert start.status_code == 302, start.text
+    def to_provider_and_back(self, provider: str, start: httpx.Response | None = None) -> str:
+        """Start at the gateway (or follow `start`'s authorization URL), let the provider
+        answer; the callback URL it redirects to."""
+        if start is None:
+            start = self.call("GET", f"/auth/oauth/{provider}/start")
+            assert start.status_code == 302, start.text
+            authorization_url = start.headers["location"]
+        else:
+            authorization_url = start.json()["authorization_url"]
         assert "oauth_state" in self.cookies
-        at_provider = httpx.get(start.headers["location"])  # the provider's consent page
+        at_provider = httpx.get(authorization_url)  # the provider's consent page
         assert at_provider.status_code == 302, at_provider.text
         callback = at_provider.headers["location"].split("#")[0]
         assert urlsplit(callback).path == f"/auth/oauth/{provider}/callback"
         return callback
 
-    def sign_in_with(self, provider: str) -> httpx.Response:
-        callback = urlsplit(self.to_provider_and_back(provider))
-        return self.call("GET", f"{callback.path}?{callback.query}")
+    def back_from_provider(self, callback_url: str, **kwargs) -> httpx.Response:
+        callback = urlsplit(callback_url)
+        return self.call("GET", f"{callback.path}?{callback.query}", **kwargs)
+
+    def land_in_spa(self, response: httpx.Response) -> dict[str, str]:
+        """Follow the callback's redirect to the SPA; the query the SPA reads."""
+        assert response.status_code == 303, response.text
+        location = response.headers["location"]
+        assert location.startswith(f"{self.spa.url}/oauth/complete?"), location
+        # Nothing secret in the URL: history, logs and Referer headers keep URLs.
+        for name in ("refresh_token", "two_factor_token"):
+            if name in self.cookies:
+                assert self.cookies[name] not in location
+        page = httpx.get(location)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        return dict(parse_qsl(urlsplit(location).query))
+
+    def sign_in_with(self, provider: str) -> dict[str, str]:
+        """The whole round trip; the SPA's query."""
+        return self.land_in_spa(self.back_from_provider(self.to_provider_and_back(provider)))
+
+    def access_token(self) -> str:
+        """What the SPA does on /oauth/complete: trade the refresh cookie for an access token."""
+        refreshed = self.call("POST", "/auth/refresh",
+                              headers={"X-CSRF-Token": self.cookies.get("csrf_token", "")})
+        assert refreshed.status_code == 200, refreshed.text
+        return refreshed.json()["access_token"]
+
+
+@pytest.fixture
+def new_browser(gateway: httpx.Client, spa: StaticSpa):
+    """Makes browsers: each from its own address, with its own cookies."""
+    return lambda: Browser(gateway, spa)
 
 
 def _sub() -> str:
@@ -115,88 +198,189 @@ def _email() -> str:
     return f"user-{uuid.uuid4().hex[:10]}@example.com"
 
 
+def _set_cookies(response: httpx.Response) -> dict[str, dict[str, object]]:
+    """Attributes of each cookie the response sets."""
+    attributes = {}
+    for header in response.headers.get_list("set-cookie"):
+        cookie = SimpleCookie()
+        cookie.load(header)
+        for name, morsel in cookie.items():
+            attributes[name] = {"path": morsel["path"], "httponly": bool(morsel["httponly"]),
+                                "secure": bool(morsel["secure"]),
+                                "samesite": morsel["samesite"].lower()}
+    return attributes
+
+
+def _code(secret: str, steps_ahead: int = 0) -> str:
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_sign_in_with_provider(gateway, idp, provider) -> None:
+def test_sign_in_with_provider(new_browser, idp, spa, provider) -> None:
     email = _email()
     idp.add_user(provider, sub=_sub(), email=email, name="Grace Hopper")
-    browser = Browser(gateway)
-    response = browser.sign_in_with(provider)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["user"]["email"] == email and body["user"]["email_verified"]
+    browser = new_browser()
+    callback = browser.back_from_provider(browser.to_provider_and_back(provider))
+    # The session cookies exactly as POST /auth/login sets them.
+    cookies = _set_cookies(callback)
+    assert cookies["refresh_token"] == {"path": "/auth", "httponly": True, "secure": True,
+                                        "samesite": "strict"}
+    assert cookies["csrf_token"] == {"path": "/", "httponly": False, "secure": True,
+                                     "samesite": "strict"}
+    assert browser.land_in_spa(callback) == {"provider": provider}
+    assert f"/oauth/complete?provider={provider}" in spa.loaded
     assert {"refresh_token", "csrf_token"} <= set(browser.cookies)
     assert "oauth_state" not in browser.cookies
-    me = browser.call("GET", "/auth/me", bearer=body["access_token"])
+    token = browser.access_token()
+    me = browser.call("GET", "/auth/me", bearer=token)
     assert me.status_code == 200, me.text
-    assert me.json()["id"] == body["user"]["id"] and me.json()["name"] == "Grace Hopper"
-    identities = browser.call("GET", "/auth/identities", bearer=body["access_token"]).json()
+    assert me.json()["email"] == email and me.json()["email_verified"]
+    assert me.json()["name"] == "Grace Hopper"
+    identities = browser.call("GET", "/auth/identities", bearer=token).json()
     assert [i["provider"] for i in identities] == [provider]
 
 
-def test_forged_state_is_rejected(gateway, idp) -> None:
+def test_a_client_asking_for_json_gets_the_sign_in_as_json(new_browser, idp) -> None:
+    email = _email()
+    idp.add_user("google", sub=_sub(), email=email)
+    browser = new_browser()
+    response = browser.back_from_provider(browser.to_provider_and_back("google"),
+                                          headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["user"]["email"] == email and response.json()["access_token"]
+    assert response.json()["refresh_token"] is None  # it is in the cookie
+    assert {"refresh_token", "csrf_token"} <= set(browser.cookies)
+
+
+def test_forged_state_is_rejected(new_browser, idp) -> None:
     idp.add_user("google", sub=_sub(), email=_email())
-    browser = Browser(gateway)
+    browser = new_browser()
     callback = urlsplit(browser.to_provider_and_back("google"))
-    code = dict(p.split("=", 1) for p in callback.query.split("&"))["code"]
-    # A state this browser did not start: refused by the gateway.
+    code = dict(parse_qsl(callback.query))["code"]
+    # A state this browser did not start: refused by the gateway, and the browser's own round
+    # trip is left alone.
     forged = browser.call("GET", callback.path, params={"state": "forged", "code": code})
-    assert forged.status_code == 400
-    assert forged.headers["content-type"].startswith("application/problem+json")
+    assert browser.land_in_spa(forged) == {"provider": "google",
+                                           "error": "oauth-state-mismatch"}
+    assert "oauth_state" in browser.cookies and "refresh_token" not in browser.cookies
+    as_json = browser.call("GET", callback.path, params={"state": "forged", "code": code},
+                           headers={"Accept": "application/json"})
+    assert as_json.status_code == 400
+    assert as_json.headers["content-type"].startswith("application/problem+json")
     # Even with a matching cookie, auth knows no such state.
     browser.cookies["oauth_state"] = "forged"
     unknown = browser.call("GET", callback.path, params={"state": "forged", "code": code})
-    assert unknown.status_code == 401, unknown.text
+    assert browser.land_in_spa(unknown) == {"provider": "google",
+                                            "error": "invalid-oauth-state"}
+    assert "refresh_token" not in browser.cookies
 
 
-def test_state_works_once(gateway, idp) -> None:
+def test_state_works_once(new_browser, idp) -> None:
     idp.add_user("linkedin", sub=_sub(), email=_email())
-    browser = Browser(gateway)
-    callback = urlsplit(browser.to_provider_and_back("linkedin"))
+    browser = new_browser()
+    callback = browser.to_provider_and_back("linkedin")
     state = browser.cookies["oauth_state"]
-    assert browser.call("GET", f"{callback.path}?{callback.query}").status_code == 200
+    assert browser.land_in_spa(browser.back_from_provider(callback)) == {
+        "provider": "linkedin"}
     browser.cookies["oauth_state"] = state
-    replay = browser.call("GET", f"{callback.path}?{callback.query}")
+    replay = browser.back_from_provider(callback, headers={"Accept": "application/json"})
     assert replay.status_code == 401
 
 
-def test_same_verified_email_links_providers(gateway, idp) -> None:
+def test_denied_consent_lands_in_the_spa_with_an_error(new_browser, idp) -> None:
+    idp.add_user("facebook", sub=_sub(), email=_email())
+    idp.deny_next("facebook")
+    browser = new_browser()
+    landing = browser.sign_in_with("facebook")
+    assert landing == {"provider": "facebook", "error": "oauth-denied"}
+    assert not {"refresh_token", "csrf_token", "oauth_state"} & set(browser.cookies)
+
+
+def test_same_verified_email_links_providers(new_browser, idp) -> None:
     email = _email()
     idp.add_user("google", sub=_sub(), email=email)
-    first = Browser(gateway).sign_in_with("google").json()
+    first = new_browser()
+    first.sign_in_with("google")
+    first_id = first.call("GET", "/auth/me", bearer=first.access_token()).json()["id"]
     idp.add_user("linkedin", sub=_sub(), email=email)
-    browser = Browser(gateway)
-    second = browser.sign_in_with("linkedin")
-    assert second.status_code == 200, second.text
-    assert second.json()["user"]["id"] == first["user"]["id"]
-    identities = browser.call("GET", "/auth/identities",
-                              bearer=second.json()["access_token"]).json()
+    browser = new_browser()
+    assert browser.sign_in_with("linkedin") == {"provider": "linkedin"}
+    token = browser.access_token()
+    assert browser.call("GET", "/auth/me", bearer=token).json()["id"] == first_id
+    identities = browser.call("GET", "/auth/identities", bearer=token).json()
     assert sorted(i["provider"] for i in identities) == ["google", "linkedin"]
 
 
-def test_unverified_provider_email_of_an_existing_account_is_refused(gateway, idp) -> None:
+def test_linking_a_provider_lands_in_the_spa_as_linked(new_browser, idp) -> None:
+    idp.add_user("google", sub=_sub(), email=_email())
+    browser = new_browser()
+    browser.sign_in_with("google")
+    token = browser.access_token()
+    refresh_cookie = browser.cookies["refresh_token"]
+    idp.add_user("x", sub=_sub(), email=_email())  # another address: linking needs none
+    start = browser.call("POST", "/auth/oauth/x/link", bearer=token)
+    assert start.status_code == 200, start.text
+    landing = browser.land_in_spa(browser.back_from_provider(
+        browser.to_provider_and_back("x", start)))
+    assert landing == {"provider": "x", "linked": "1"}
+    assert browser.cookies["refresh_token"] == refresh_cookie  # the session is unchanged
+    identities = browser.call("GET", "/auth/identities", bearer=token).json()
+    assert sorted(i["provider"] for i in identities) == ["google", "x"]
+
+
+def test_a_two_factor_user_lands_on_the_second_step(new_browser, idp) -> None:
+    sub = _sub()
+    idp.add_user("google", sub=sub, email=_email())
+    owner = new_browser()
+    owner.sign_in_with("google")
+    token = owner.access_token()
+    secret = owner.call("POST", "/auth/2fa/setup", bearer=token).json()["secret"]
+    assert owner.call("POST", "/auth/2fa/enable", bearer=token,
+                      json={"code": _code(secret)}).status_code == 200
+
+    browser = new_browser()
+    idp.next_login("google", sub)
+    callback = browser.back_from_provider(browser.to_provider_and_back("google"))
+    assert _set_cookies(callback)["two_factor_token"] == {
+        "path": "/auth/2fa/login", "httponly": True, "secure": True, "samesite": "strict"}
+    assert browser.land_in_spa(callback) == {"provider": "google", "two_factor": "1"}
+    # No session yet: only the second step's token, in a cookie the SPA cannot read.
+    assert "refresh_token" not in browser.cookies and "two_factor_token" in browser.cookies
+    assert browser.call("POST", "/auth/refresh").status_code == 401
+    done = browser.call("POST", "/auth/2fa/login", json={"code": _code(secret, 1)})
+    assert done.status_code == 200, done.text
+    assert "two_factor_token" not in browser.cookies
+    assert {"refresh_token", "csrf_token"} <= set(browser.cookies)
+    me = browser.call("GET", "/auth/me", bearer=browser.access_token())
+    assert me.status_code == 200 and me.json()["two_factor_enabled"]
+
+
+def test_unverified_provider_email_of_an_existing_account_is_refused(new_browser, idp) -> None:
     email = _email()
     idp.add_user("google", sub=_sub(), email=email)
-    assert Browser(gateway).sign_in_with("google").status_code == 200
+    assert new_browser().sign_in_with("google") == {"provider": "google"}
     idp.add_user("linkedin", sub=_sub(), email=email, email_verified=False)
-    refused = Browser(gateway).sign_in_with("linkedin")
-    assert refused.status_code == 412, refused.text
-    assert "not verified" in refused.json()["detail"]
+    browser = new_browser()
+    assert browser.sign_in_with("linkedin") == {"provider": "linkedin",
+                                                "error": "oauth-email-unverified"}
+    assert "refresh_token" not in browser.cookies
 
 
-def test_unlink_needs_another_way_to_sign_in(gateway, idp) -> None:
+def test_unlink_needs_another_way_to_sign_in(new_browser, idp) -> None:
     email = _email()
     idp.add_user("x", sub=_sub(), email=email)
-    browser = Browser(gateway)
-    token = browser.sign_in_with("x").json()["access_token"]
+    browser = new_browser()
+    browser.sign_in_with("x")
+    token = browser.access_token()
     last = browser.call("DELETE", "/auth/identities/x", bearer=token)
     assert last.status_code == 412, last.text
     idp.add_user("facebook", sub=_sub(), email=email)
-    assert Browser(gateway).sign_in_with("facebook").status_code == 200
+    assert new_browser().sign_in_with("facebook") == {"provider": "facebook"}
     assert browser.call("DELETE", "/auth/identities/x", bearer=token).status_code == 204
     identities = browser.call("GET", "/auth/identities", bearer=token).json()
     assert [i["provider"] for i in identities] == ["facebook"]
 
 
-def test_unknown_provider_is_404(gateway) -> None:
-    response = Browser(gateway).call("GET", "/auth/oauth/myspace/start")
+def test_unknown_provider_is_404(new_browser) -> None:
+    response = new_browser().call("GET", "/auth/oauth/myspace/start")
     assert response.status_code == 404

@@ -1,12 +1,13 @@
 """Settings of the gateway: `GATEWAY_*` variables plus the platform's (see kit settings).
 
 The Helm chart sets the same names (GATEWAY_<SERVICE>_GRPC_TARGET, GATEWAY_<SERVICE>_WEBHOOK_URL,
-GATEWAY_CORS_ORIGINS as a comma-separated list, GATEWAY_MAX_BODY_BYTES).
+GATEWAY_CORS_ORIGINS as a comma-separated list, GATEWAY_SPA_BASE_URL, GATEWAY_MAX_BODY_BYTES).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +34,9 @@ class GatewaySettings(BaseSettings):
     readiness_timeout_seconds: float = Field(default=1.5, gt=0)
     # How long a forwarded webhook may take before the sender gets 504 (and retries).
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Where the SPA is served: the OAuth callback sends the browser back to
+    # <spa_base_url>/oauth/complete (routers/oauth.py).
+    spa_base_url: str = "http://localhost:5173"
     # Peers whose X-Forwarded-* headers uvicorn trusts for the client address and scheme.
     forwarded_allow_ips: str = "127.0.0.1"
     # Seconds in-flight requests get after SIGTERM.
@@ -71,6 +75,16 @@ class GatewaySettings(BaseSettings):
         if "*" in value:
             raise ValueError("GATEWAY_CORS_ORIGINS must list origins; '*' is not allowed")
         return [origin.rstrip("/") for origin in value]
+
+    @field_validator("spa_base_url")
+    @classmethod
+    def _absolute_spa_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+                or parts.fragment:
+            raise ValueError("GATEWAY_SPA_BASE_URL must be an http(s) URL without query or "
+                             "fragment, e.g. https://app.example.com")
+        return value.rstrip("/")
 
     def grpc_targets(self) -> dict[str, str]:
         """Service name -> host:port of its gRPC server."""

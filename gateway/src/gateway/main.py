@@ -27,7 +27,8 @@ from gateway.config import GatewaySettings
 from gateway.middleware import gateway_middleware
 from gateway.problems import PROBLEM_RESPONSES, install_problem_handlers
 from gateway.ratelimit import RateLimiter
-from gateway.routers import auth, oauth, ops, webhooks
+from gateway.routers import auth, billing, oauth, ops, webhooks
+from gateway.security_events import SecurityEventReporter
 
 log = logging.getLogger("gateway.main")  # not "__main__" under `python -m`
 
@@ -58,9 +59,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         webhook_http = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False)
         log.info("gateway started", extra={"grpc_targets": settings.grpc_targets()})
+        security_events = SecurityEventReporter(
+            clients.auth, redis, key_prefix=settings.platform.redis_key_prefix)
         try:
             state: dict[str, Any] = {"clients": clients, "redis": redis,
-                                     "webhook_http": webhook_http}
+                                     "webhook_http": webhook_http,
+                                     "security_events": security_events}
             state["token_verifier"] = AccessTokenVerifier(
                 _jwks_from(clients), redis, key_prefix=settings.platform.redis_key_prefix)
             if settings.rate_limits_enabled:
@@ -69,6 +73,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     key_prefix=settings.platform.redis_key_prefix)
             yield state
         finally:
+            await security_events.close()  # before the Redis client and channels it uses
             await webhook_http.aclose()
             await redis.aclose()
             await clients.close()
@@ -101,6 +106,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(auth.router)
     app.include_router(oauth.router)
+    app.include_router(billing.router)
     return app
 
 

@@ -153,11 +153,16 @@ def http_status_for(code: grpc.StatusCode) -> int:
     return GRPC_TO_HTTP.get(code, 502)
 
 
+def grpc_problem_type(exc: grpc.aio.AioRpcError) -> str | None:
+    """The problem type a service gave its domain error (None for other failures)."""
+    return _trailing(exc, PROBLEM_TYPE_KEY)
+
+
 def grpc_problem(exc: grpc.aio.AioRpcError, instance: str) -> JSONResponse:
     """The problem response for a failed gRPC call."""
     code = exc.code()
     status = http_status_for(code)
-    problem_type = _trailing(exc, PROBLEM_TYPE_KEY)
+    problem_type = grpc_problem_type(exc)
     if code in _CLIENT_FACING or (problem_type is not None and status != 502):
         detail = exc.details() or _phrase(status)
     else:

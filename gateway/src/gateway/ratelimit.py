@@ -5,9 +5,10 @@ is counted for: the client IP, or the signed-in user (falling back to the IP for
 calls). Budgets for users grow with their plan tier. Counting is a sliding log in a Redis
 sorted set, updated by one Lua script so that concurrent replicas never over-admit, with
 Redis's own clock so replicas agree on time. Every answer under a rule carries `RateLimit-*`
-headers; an exhausted budget is a 429 problem+json with `Retry-After`, and is logged as a
-security event. If Redis is unreachable the gateway fails open (availability over strictness)
-and logs it.
+headers; an exhausted budget is a 429 problem+json with `Retry-After`, logged, and reported
+to the auth service as a `rate_limit_exceeded` security event (security_events.py: in the
+background, at most once per rule, key and window). If Redis is unreachable the gateway fails
+open (availability over strictness) and logs it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from career_kit import context
 from gateway.problems import problem_response
+from gateway.security_events import SecurityEventReporter
 
 log = logging.getLogger("gateway.ratelimit")
 
@@ -98,6 +100,9 @@ class Decision:
     remaining: int
     reset_seconds: int
     rule: Rule
+    # Who the budget was counted for: "ip" or "user", and the address or user id.
+    key_kind: Literal["ip", "user"]
+    key: str
 
     def headers(self) -> dict[str, str]:
         headers = {
@@ -129,26 +134,29 @@ class RateLimiter:
     async def check(self, rule: Rule, client_ip: str,
                     caller: context.Caller | None) -> Decision:
         limit = rule.limit
+        key_kind: Literal["ip", "user"]
         if rule.per == "user" and caller is not None:
-            subject = f"user:{caller.user_id}"
+            key_kind, subject = "user", caller.user_id
             limit = max(1, math.floor(limit * self.tier_multipliers.get(caller.tier, 1)))
         else:
-            subject = f"ip:{client_ip}"
-        key = f"{self.key_prefix}ratelimit:{rule.name}:{subject}"
+            key_kind, subject = "ip", client_ip
+        key = f"{self.key_prefix}ratelimit:{rule.name}:{key_kind}:{subject}"
         allowed, count, reset_ms = await self._script(
             keys=[key], args=[rule.window_seconds * 1000, limit, uuid.uuid4().hex])
         return Decision(bool(allowed), limit, max(0, limit - int(count)),
-                        max(1, math.ceil(int(reset_ms) / 1000)), rule)
+                        max(1, math.ceil(int(reset_ms) / 1000)), rule, key_kind, subject)
 
 
 class RateLimitMiddleware:
-    """Counts requests against the limiter held in the app's lifespan state (`rate_limiter`)."""
+    """Counts requests against the limiter held in the app's lifespan state (`rate_limiter`);
+    refusals go to its `security_events` reporter, when there is one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limiter: RateLimiter | None = (scope.get("state") or {}).get("rate_limiter")
+        state = scope.get("state") or {}
+        limiter: RateLimiter | None = state.get("rate_limiter")
         if scope["type"] != "http" or limiter is None:
             await self.app(scope, receive, send)
             return
@@ -165,9 +173,17 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         if not decision.allowed:
+            caller = context.caller.get()
             log.warning("rate limit exceeded", extra={
                 "security_event": "rate_limit_exceeded", "rule": rule.name, "ip": client_ip,
                 "path": scope["path"]})
+            reporter: SecurityEventReporter | None = state.get("security_events")
+            if reporter is not None:
+                reporter.rate_limit_exceeded(
+                    rule=rule.name, key_kind=decision.key_kind, key=decision.key,
+                    limit=decision.limit, window_seconds=rule.window_seconds,
+                    method=scope["method"], path=scope["path"], client_ip=client_ip,
+                    user_id=caller.user_id if caller is not None else "")
             response = problem_response(
                 429, f"Too many requests: at most {decision.limit} per "
                      f"{rule.window_seconds} s for this action. Retry in "

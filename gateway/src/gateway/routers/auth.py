@@ -18,7 +18,9 @@ enable checks a first code and returns ten recovery codes (shown once), disable 
 password and a code. For a user with two factors, login answers 200
 `{"two_factor_required": true, "two_factor_token": ...}` without tokens or cookies, and
 `POST /auth/2fa/login` with that token and a code (or a recovery code) finishes it like login.
-Sign-in with providers lives in `oauth.py`.
+Sign-in with providers lives in `oauth.py`; its callback ends in a browser navigation, so it
+hands the second step's token over in an httpOnly `two_factor_token` cookie limited to
+/auth/2fa/login (never in the URL), which that route uses when the body has no token.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ REFRESH_COOKIE = "refresh_token"
 CSRF_COOKIE = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _REFRESH_COOKIE_PATH = "/auth"
+TWO_FACTOR_COOKIE = "two_factor_token"
+_TWO_FACTOR_COOKIE_PATH = "/auth/2fa/login"
+# As long as auth keeps a login waiting for its second factor.
+_TWO_FACTOR_TTL_SECONDS = 300
 
 
 class Preferences(BaseModel):
@@ -105,7 +111,8 @@ class TwoFactorRequiredOut(BaseModel):
 
 
 class TwoFactorLoginIn(BaseModel):
-    two_factor_token: str = Field(min_length=1, max_length=256)
+    # Optional only after a provider sign-in, which left it in the two_factor_token cookie.
+    two_factor_token: str | None = Field(default=None, min_length=1, max_length=256)
     code: str | None = Field(default=None, max_length=64, examples=["123456"])
     recovery_code: str | None = Field(default=None, max_length=64)
 
@@ -221,6 +228,16 @@ def _set_session_cookies(response: Response, tokens: auth_pb2.TokenPair) -> None
                         secure=True, httponly=False, samesite="strict")
 
 
+def set_two_factor_cookie(response: Response, token: str) -> None:
+    """Hand a browser the second step's token without putting it in a URL (history, logs,
+    Referer). Only /auth/2fa/login receives it. No CSRF token guards it: a forged request
+    cannot finish the login without the user's code, and SameSite=Strict keeps other sites
+    from sending it at all."""
+    response.set_cookie(TWO_FACTOR_COOKIE, token, max_age=_TWO_FACTOR_TTL_SECONDS,
+                        path=_TWO_FACTOR_COOKIE_PATH, secure=True, httponly=True,
+                        samesite="strict")
+
+
 def _clear_session_cookies(response: Response) -> None:
     response.delete_cookie(REFRESH_COOKIE, path=_REFRESH_COOKIE_PATH, secure=True,
                            httponly=True, samesite="strict")
@@ -288,8 +305,12 @@ async def login(body: LoginIn, request: Request, response: Response, clients: Cl
 async def two_factor_login(body: TwoFactorLoginIn, request: Request, response: Response,
                            clients: ClientsDep, cookie: bool = True) -> LoginOut:
     user_agent, ip = _client(request)
+    token = body.two_factor_token or request.cookies.get(TWO_FACTOR_COOKIE, "")
+    if not token:
+        raise Problem(401, "No sign-in is waiting for a second factor: sign in again.",
+                      type_="two-factor-token-invalid")
     message = auth_pb2.CompleteTwoFactorLoginRequest(
-        two_factor_token=body.two_factor_token, user_agent=user_agent, ip=ip)
+        two_factor_token=token, user_agent=user_agent, ip=ip)
     if body.code:
         message.code = body.code
     elif body.recovery_code:
@@ -299,6 +320,9 @@ async def two_factor_login(body: TwoFactorLoginIn, request: Request, response: R
     reply = await clients.auth.CompleteTwoFactorLogin(message)
     out = _login_out(reply, response, cookie)
     assert isinstance(out, LoginOut)
+    if request.cookies.get(TWO_FACTOR_COOKIE):
+        response.delete_cookie(TWO_FACTOR_COOKIE, path=_TWO_FACTOR_COOKIE_PATH, secure=True,
+                               httponly=True, samesite="strict")
     return out
 
 

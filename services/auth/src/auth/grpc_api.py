@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -292,6 +293,18 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             recovery_code=request.recovery_code, user_agent=request.user_agent,
             ip=request.ip))
         return login_response(sign_in)
+
+    async def RecordSecurityEvent(self, request: auth_pb2.RecordSecurityEventRequest,
+                                  ctx: grpc.aio.ServicerContext
+                                  ) -> auth_pb2.RecordSecurityEventResponse:
+        detail_kind = request.WhichOneof("detail")
+        detail = (MessageToDict(getattr(request, detail_kind), preserving_proto_field_name=True,
+                                always_print_fields_with_no_presence=True)
+                  if detail_kind else {})
+        await self._unit(lambda s: self.service.record_security_event(
+            s, kind=request.kind, user_id=request.user_id, ip=request.ip,
+            detail_kind=detail_kind, detail=detail))
+        return auth_pb2.RecordSecurityEventResponse()
 
     def add_to_server(self, server: grpc.aio.Server) -> None:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(self, server)

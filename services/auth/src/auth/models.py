@@ -103,7 +103,8 @@ class RefreshToken(Base):
 
 
 class SecurityEvent(Base):
-    """An audit record: failed logins, lockouts, refresh-token reuse, logins, logouts."""
+    """An audit record: failed logins, lockouts, refresh-token reuse, logins, logouts, and the
+    rate-limit refusals the gateway reports."""
 
     __tablename__ = "security_events"
     __table_args__ = (Index("ix_security_events_user_id_created_at", "user_id", "created_at"),)

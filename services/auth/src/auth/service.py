@@ -102,6 +102,17 @@ IDENTITY_UNLINKED = "identity_unlinked"
 TWO_FACTOR_ENABLED = "two_factor_enabled"
 TWO_FACTOR_DISABLED = "two_factor_disabled"
 RECOVERY_CODE_USED = "recovery_code_used"
+RATE_LIMIT_EXCEEDED = "rate_limit_exceeded"
+
+# Kinds that another component may report (record_security_event). Only what auth cannot see
+# for itself: the kinds auth records are never accepted from outside, so that a caller cannot
+# forge a lockout or a token reuse into the audit trail and the alerts that follow it.
+REPORTABLE_KINDS = frozenset({RATE_LIMIT_EXCEEDED})
+RATE_LIMIT_KEY_KINDS = ("ip", "user", "email")
+_RULE_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+_HTTP_METHOD = re.compile(r"^[A-Z]{1,16}$")
+# Paths are the client's choice (every /api/... path falls under a rule): bounded in storage.
+MAX_REPORTED_PATH_LENGTH = 512
 
 LOGIN = "login"
 LINK = "link"
@@ -848,6 +859,26 @@ class AuthService:
         await self.security_events.add(session, kind=IDENTITY_UNLINKED, user_id=user.id,
                                        ip=None, now=now, detail={"provider": provider})
 
+    # Security events other components observe --------------------------------------------
+
+    async def record_security_event(self, session: AsyncSession, *, kind: str, user_id: str,
+                                    ip: str, detail_kind: str | None,
+                                    detail: dict[str, Any]) -> None:
+        """Store and publish a security event reported by the gateway. `detail_kind` names
+        the detail the request carried; it must be the one of `kind`."""
+        if kind not in REPORTABLE_KINDS:
+            raise InvalidArgument(f"security events of kind {kind[:64]!r} cannot be reported",
+                                  problem_type="unknown-security-event-kind")
+        if detail_kind != kind:
+            raise InvalidArgument(f"a {kind} event needs its {kind} detail")
+        checked = _rate_limit_detail(detail)
+        client_ip = _ip(ip)
+        # A token stays valid for minutes after its user is deleted: the event is still worth
+        # keeping, about nobody (security_events.user_id references users).
+        user = await self.users.get(session, _uuid(user_id, "user")) if user_id else None
+        await self.security_events.add(session, kind=kind, user_id=user.id if user else None,
+                                       ip=client_ip, detail=checked)
+
     # Two-factor authentication ------------------------------------------------------------
 
     def _two_factor_tokens(self) -> TwoFactorLoginTokens:
@@ -972,6 +1003,24 @@ class AuthService:
                                        detail={"session_id": str(issued.session_id),
                                                "method": "two_factor"})
         return SignIn(user, tokens=issued)
+
+
+def _rate_limit_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    rule, key_kind = str(detail.get("rule", "")), str(detail.get("key_kind", ""))
+    method, path = str(detail.get("method", "")), str(detail.get("path", ""))
+    limit, window = detail.get("limit", 0), detail.get("window_seconds", 0)
+    if not _RULE_NAME.match(rule):
+        raise InvalidArgument("rule must be 1-64 lower-case letters, digits or '_'")
+    if key_kind not in RATE_LIMIT_KEY_KINDS:
+        raise InvalidArgument(f"key_kind must be one of {', '.join(RATE_LIMIT_KEY_KINDS)}")
+    if not _HTTP_METHOD.match(method):
+        raise InvalidArgument("method must be an HTTP method such as 'POST'")
+    if not path.startswith("/"):
+        raise InvalidArgument("path must start with '/'")
+    if not isinstance(limit, int) or not isinstance(window, int) or limit < 1 or window < 1:
+        raise InvalidArgument("limit and window_seconds must be positive")
+    return {"rule": rule, "key_kind": key_kind, "method": method,
+            "path": path[:MAX_REPORTED_PATH_LENGTH], "limit": limit, "window_seconds": window}
 
 
 def _provider_email(email: str | None) -> str | None:

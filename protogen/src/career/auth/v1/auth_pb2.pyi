@@ -473,3 +473,35 @@ class CompleteTwoFactorLoginRequest(_message.Message):
     user_agent: str
     ip: str
     def __init__(self, two_factor_token: _Optional[str] = ..., code: _Optional[str] = ..., recovery_code: _Optional[str] = ..., user_agent: _Optional[str] = ..., ip: _Optional[str] = ...) -> None: ...
+
+class RateLimitExceeded(_message.Message):
+    __slots__ = ("rule", "key_kind", "path", "method", "limit", "window_seconds")
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    KEY_KIND_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    rule: str
+    key_kind: str
+    path: str
+    method: str
+    limit: int
+    window_seconds: int
+    def __init__(self, rule: _Optional[str] = ..., key_kind: _Optional[str] = ..., path: _Optional[str] = ..., method: _Optional[str] = ..., limit: _Optional[int] = ..., window_seconds: _Optional[int] = ...) -> None: ...
+
+class RecordSecurityEventRequest(_message.Message):
+    __slots__ = ("kind", "user_id", "ip", "rate_limit_exceeded")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    IP_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_EXCEEDED_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    user_id: str
+    ip: str
+    rate_limit_exceeded: RateLimitExceeded
+    def __init__(self, kind: _Optional[str] = ..., user_id: _Optional[str] = ..., ip: _Optional[str] = ..., rate_limit_exceeded: _Optional[_Union[RateLimitExceeded, _Mapping]] = ...) -> None: ...
+
+class RecordSecurityEventResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -162,6 +162,11 @@ class AuthServiceStub:
                 request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.CompleteTwoFactorLoginRequest.SerializeToString,
                 response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
                 _registered_method=True)
+        self.RecordSecurityEvent = channel.unary_unary(
+                '/career.auth.v1.AuthService/RecordSecurityEvent',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -389,6 +394,18 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordSecurityEvent(self, request, context):
+        """RecordSecurityEvent stores a security event that the gateway observed
+        (today only "rate_limit_exceeded") and publishes it as security.<kind> in
+        the same transaction, like the events auth records itself. Internal: only
+        the gateway calls it, with the internal token every platform call carries,
+        and no public gateway route reaches it. Kinds outside that allow-list, and
+        a detail that does not match the kind, are INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -511,6 +528,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.CompleteTwoFactorLogin,
                     request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.CompleteTwoFactorLoginRequest.FromString,
                     response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.SerializeToString,
+            ),
+            'RecordSecurityEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordSecurityEvent,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1169,6 +1191,33 @@ class AuthService:
             '/career.auth.v1.AuthService/CompleteTwoFactorLogin',
             career_dot_auth_dot_v1_dot_auth__pb2.CompleteTwoFactorLoginRequest.SerializeToString,
             career_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordSecurityEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/RecordSecurityEvent',
+            career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventResponse.FromString,
             options,
             channel_credentials,
             insecure,
