@@ -155,3 +155,33 @@ async def test_a_deleted_user_is_erased_and_their_subscription_ended(billing):
     leftovers = await billing.rows("SELECT count(*) FROM webhook_events "
                                    "WHERE payload::text LIKE '%del@example.com%'")
     assert leftovers == [(0,)]
+
+
+async def test_invoices_and_payments_page_newest_first(billing):
+    user = await billing.new_user()
+    sub_id = await billing.subscribe(user)
+    for _ in range(3):
+        await asyncio.to_thread(billing.stripe.renew, sub_id)
+    await billing.webhooks_settled()
+
+    async def pages(method: str, request_type, field: str) -> list[list[str]]:
+        token, seen = "", []
+        while True:
+            reply = await billing.call(method, request_type(
+                page={"page_size": 3, "page_token": token}), as_user=user)
+            seen.append([item.id for item in getattr(reply, field)])
+            token = reply.page.next_page_token
+            if not token:
+                return seen
+
+    invoice_pages = await pages("ListInvoices", billing_pb2.ListInvoicesRequest, "invoices")
+    assert [len(p) for p in invoice_pages] == [3, 1]
+    ids = [i for p in invoice_pages for i in p]
+    assert len(set(ids)) == 4
+    created = [billing.stripe.lookup(i)["created"] for i in ids]
+    assert created == sorted(created, reverse=True)
+    payment_pages = await pages("ListPayments", billing_pb2.ListPaymentsRequest, "payments")
+    assert sum(len(p) for p in payment_pages) == 4
+    bad = await billing.error("ListInvoices", billing_pb2.ListInvoicesRequest(
+        page={"page_token": "not a cursor"}), as_user=user)
+    assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
