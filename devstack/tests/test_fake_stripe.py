@@ -507,6 +507,44 @@ def test_events_api_lists_newest_first_and_filters_by_type(fake, client):
     assert every == [e["id"] for e in reversed(fake.events())]
 
 
+
+def test_held_request_is_answered_on_release_while_others_pass(fake, client):
+    sub_id = subscribe(client, fake)
+    customer_id = fake.lookup(sub_id)["customer"]
+    held = fake.hold("/v1/subscriptions/")
+    answers: list[Any] = []
+    reader = threading.Thread(
+        target=lambda: answers.append(client.v1.subscriptions.retrieve(sub_id)))
+    reader.start()
+    try:
+        assert held.wait(timeout=5) == [f"/v1/subscriptions/{sub_id}"]
+        # The fake's event loop is free: other requests, and other methods on the held path,
+        # are answered while the GET waits.
+        assert client.v1.customers.retrieve(customer_id).id == customer_id
+        client.v1.subscriptions.update(sub_id, params={"metadata": {"seen": "while held"}})
+        reader.join(0.2)
+        assert reader.is_alive() and answers == []
+    finally:
+        fake.release()
+        reader.join(5)
+
+    # Answered with the state at release time, and recorded like any request.
+    assert [a.id for a in answers] == [sub_id]
+    assert answers[0].metadata.to_dict() == {"user_id": "42", "seen": "while held"}
+    assert held.released
+    assert [r.path for r in fake.requests()][-1] == f"/v1/subscriptions/{sub_id}"
+    # Released means released: the next read passes at once.
+    assert client.v1.subscriptions.retrieve(sub_id).id == sub_id
+    assert held.paths() == [f"/v1/subscriptions/{sub_id}"]
+
+
+def test_waiting_for_a_request_that_never_comes_times_out(fake):
+    held = fake.hold("/v1/invoices/")
+    with pytest.raises(TimeoutError):
+        held.wait(timeout=0.05)
+    fake.release()
+    assert held.released
+
 def test_bracket_notation_becomes_nested_data():
     assert decode_params([("line_items[0][price]", "p"), ("line_items[0][quantity]", "1"),
                           ("line_items[1][price]", "q"), ("metadata[0]", "zero"),

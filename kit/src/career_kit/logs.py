@@ -46,6 +46,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Access logs are replaced by our own request logs with correlation ids.
-    for noisy in ("uvicorn.access", "uvicorn.error", "nats"):
+    # Access logs are replaced by our own request logs with correlation ids; HTTP client
+    # libraries log every call at INFO (the callers log what matters, with context).
+    for noisy in ("uvicorn.access", "uvicorn.error", "nats", "httpx", "stripe"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

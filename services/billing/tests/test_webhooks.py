@@ -208,3 +208,21 @@ async def test_subscription_deleted_returns_the_user_to_free(billing):
     sub = await billing.call("GetSubscription", billing_pb2.GetSubscriptionRequest(),
                              as_user=user)
     assert sub.plan == FREE and sub.status == events_pb2.SUBSCRIPTION_STATUS_CANCELED
+
+
+async def test_a_delivery_keeps_the_gateways_request_id_in_its_events(billing):
+    user = await billing.new_user()
+    billing.stripe.set_webhook_url(None)
+    session_id = await billing.checkout(user)
+    billing.stripe.complete_checkout(session_id)
+    event = next(e for e in billing.stripe.events()
+                 if e["type"] == "checkout.session.completed")
+    body = json.dumps(event).encode()
+    request_id = f"req-{uuid.uuid4().hex}"
+    answer = await asyncio.to_thread(
+        httpx.post, billing.webhook_url, content=body,
+        headers={"Stripe-Signature": billing.stripe.sign(body), "X-Request-ID": request_id})
+    assert answer.status_code == 200
+    ids = await billing.rows("SELECT DISTINCT headers ->> 'ce-correlationid' FROM event_outbox "
+                             "WHERE event_type LIKE 'subscription.%'")
+    assert ids == [(request_id,)]

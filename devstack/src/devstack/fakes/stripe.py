@@ -18,7 +18,9 @@ unchanged against it (`base_addresses={"api": fake.url}`):
 Nothing is charged and nothing happens by itself: a test (or a developer clicking "Pay" on the
 fake's checkout page) completes a Checkout Session, and test controls move subscriptions through
 their life (`fail_payment`, `renew`, `end_subscription`). The same controls are served over HTTP
-under `/__fake/` for end-to-end tests and browsers in other processes.
+under `/__fake/` for end-to-end tests and browsers in other processes. One more, in Python only:
+`hold(path_prefix)` keeps matching API requests unanswered until `release()`, so a test can act
+(e.g. kill the client) while the client waits for Stripe.
 
     with FakeStripe(webhook_url="http://127.0.0.1:8005/webhooks/stripe",
                     webhook_secret="whsec_test") as fake:
@@ -30,8 +32,10 @@ under `/__fake/` for end-to-end tests and browsers in other processes.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import calendar
+import contextlib
 import copy
 import hashlib
 import heapq
@@ -335,6 +339,65 @@ def _redacted(key: str) -> str:
     return key[:8] + "*" * max(len(key) - 12, 0) + key[-4:] if len(key) > 12 else "*" * len(key)
 
 
+class HeldRequests:
+    """API requests the fake keeps unanswered until released (see `FakeStripe.hold`).
+
+    A held request waits on the server's event loop without blocking it: other requests are
+    answered meanwhile. Once released it is handled (and recorded) with the state at that
+    moment; if its client went away in between, the answer goes nowhere.
+    """
+
+    def __init__(self, method: str, path_prefix: str) -> None:
+        self.method = method
+        self.path_prefix = path_prefix
+        self._changed = threading.Condition()
+        self._paths: list[str] = []
+        self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._released = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return method == self.method and path.startswith(self.path_prefix)
+
+    @property
+    def released(self) -> bool:
+        with self._changed:
+            return self._released
+
+    def paths(self) -> list[str]:
+        """Paths of the requests held so far (released or not), in arrival order."""
+        with self._changed:
+            return list(self._paths)
+
+    def wait(self, count: int = 1, timeout: float = 5.0) -> list[str]:
+        """Block until `count` requests have been held; returns their paths. Raises
+        TimeoutError if they do not arrive in time."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._paths) >= count, timeout):
+                raise TimeoutError(f"{len(self._paths)} of {count} {self.method} "
+                                   f"{self.path_prefix}* requests held after {timeout}s")
+            return list(self._paths)
+
+    def release(self) -> None:
+        """Answer every held request now and stop holding new ones; safe to call twice."""
+        with self._changed:
+            self._released = True
+            waiting, self._waiting = self._waiting, []
+        for loop, event in waiting:
+            # A loop that already stopped has nothing left to wake.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
+
+    async def _until_released(self, path: str) -> None:
+        event = asyncio.Event()
+        with self._changed:
+            if self._released:
+                return
+            self._paths.append(path)
+            self._waiting.append((asyncio.get_running_loop(), event))
+            self._changed.notify_all()
+        await event.wait()
+
+
 @dataclass
 class _Call:
     """What a handler works with: the request's parameters and the events it caused."""
@@ -437,6 +500,7 @@ class FakeStripe:
         self._deliveries: list[Delivery] = []
         self._stopping = False
         self._worker: threading.Thread | None = None
+        self._holds: list[HeldRequests] = []
         for price_id, spec in (prices or {}).items():
             self.add_price(price_id, **spec)
         self.app = self._build_app()
@@ -458,6 +522,8 @@ class FakeStripe:
 
     def stop(self) -> None:
         """Stop the server and the webhook delivery thread (undelivered events are dropped)."""
+        # A held request would keep the server from shutting down.
+        self.release()
         self._http.stop()
         self._http.port = None
         with self._delivery:
@@ -705,6 +771,23 @@ class FakeStripe:
             self._cancel_subscription(call, sub, reason=None)
             self._dispatch(call.events)
             return copy.deepcopy(sub)
+
+    def hold(self, path_prefix: str, method: str = "GET") -> HeldRequests:
+        """Keep /v1 requests with this method and a path starting with `path_prefix` unanswered
+        until released, e.g. `hold("/v1/subscriptions/")` stops a client in the middle of its
+        work while it re-reads a subscription. Returns the hold: `wait()` for a request to be
+        held, `release()` it (or release every hold with `FakeStripe.release()`)."""
+        held = HeldRequests(method.upper(), path_prefix)
+        with self._lock:
+            self._holds.append(held)
+        return held
+
+    def release(self) -> None:
+        """Release every hold: held requests are answered now, later ones are not held."""
+        with self._lock:
+            holds, self._holds = self._holds, []
+        for held in holds:
+            held.release()
 
     # ------------------------------------------------------------------ lookups
 
@@ -1536,6 +1619,10 @@ class FakeStripe:
             except FakeStripeError as exc:
                 extra = {"WWW-Authenticate": 'Bearer realm="Stripe"'} if exc.status == 401 else {}
                 return JSONResponse(exc.body(request_id), exc.status, headers | extra)
+            with self._lock:
+                holds = [h for h in self._holds if h.matches(request.method, request.url.path)]
+            for held in holds:
+                await held._until_released(request.url.path)
             key = request.headers.get("idempotency-key") if request.method == "POST" else None
             with self._lock:
                 status, body, replayed = self._answer(request, handler, params, request_id, key)

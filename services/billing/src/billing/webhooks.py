@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from billing.providers.base import InvalidWebhook, ProviderError
 from billing.service import BillingService
+from career_kit import context
 from career_kit.db import Database
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ def _problem(status: int, title: str, detail: str) -> Response:
 def webhook_routes(db: Database, service: BillingService,
                    providers: dict[str, Any]) -> list[Route]:
     async def receive(request: Request, provider_name: str) -> Response:
+        # One correlation id for the whole delivery (the gateway's request id when it came
+        # through the gateway): the provider calls, the outbox events and every log line.
+        forwarded = request.headers.get("x-request-id")
+        context.correlation_id.set(forwarded if context.valid_correlation_id(forwarded)
+                                   else context.new_correlation_id())
         provider = providers.get(provider_name)
         if provider is None:
             WEBHOOKS.labels(provider_name, "not_configured").inc()
