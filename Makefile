@@ -57,6 +57,8 @@ migrate: install
 ## Benchmarks (each prints one JSON object).
 bench: install
 	$(PY) -m bench.gateway_overhead
+	$(PY) -m bench.auth_paths
+	$(PY) -m bench.webhooks
 
 ci:
 	bash .ci/run

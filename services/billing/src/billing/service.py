@@ -443,13 +443,12 @@ class BillingService:
 
     # Webhooks ------------------------------------------------------------------------------
 
-    async def handle_webhook(self, session: AsyncSession, event: WebhookEvent,
-                             payload: dict[str, Any]) -> str:
+    async def handle_webhook(self, session: AsyncSession, event: WebhookEvent) -> str:
         """Apply one verified delivery once: 'duplicate', 'handled' or 'ignored'. Raising
         rolls everything back; the endpoint then answers 5xx so the provider retries."""
         fresh = await self.webhook_events.record(
             session, provider=event.provider, event_id=event.id, type=event.type,
-            created=event.created, payload=payload)
+            created=event.created, payload=event.payload)
         if not fresh:
             return "duplicate"
         handler = (self._stripe_handlers if event.provider == "stripe"
@@ -458,7 +457,8 @@ class BillingService:
             outcome = "ignored"
         else:
             outcome = await handler(self, session, event.object) or "handled"
-        await self.webhook_events.set_outcome(session, event.provider, event.id, outcome)
+        if outcome != "handled":   # the row was inserted as handled
+            await self.webhook_events.set_outcome(session, event.provider, event.id, outcome)
         return outcome
 
     async def refresh_subscription(self, session: AsyncSession, provider: str,

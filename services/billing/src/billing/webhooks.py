@@ -10,7 +10,6 @@ applying failed, after a full rollback, so the provider retries.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -67,7 +66,7 @@ def webhook_routes(db: Database, service: BillingService,
             return _problem(503, "Service Unavailable", "cannot verify the webhook now")
         try:
             async with db.transaction() as session:
-                outcome = await service.handle_webhook(session, event, json.loads(body))
+                outcome = await service.handle_webhook(session, event)
         except Exception:
             WEBHOOKS.labels(provider_name, "failed").inc()
             log.exception("webhook handling failed; the provider will redeliver",

@@ -66,6 +66,7 @@ class WebhookEvent:
     type: str                        # provider's event type, as sent
     created: datetime
     object: dict[str, Any] = field(default_factory=dict)   # the resource in the event
+    payload: dict[str, Any] = field(default_factory=dict)  # the whole event, as received
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,8 @@ class PayPalProvider:
             raise InvalidWebhook("the event lacks id, event_type or create_time")
         resource = event.get("resource")
         return WebhookEvent(provider=self.name, id=event_id, type=event_type, created=created,
-                            object=resource if isinstance(resource, dict) else {})
+                            object=resource if isinstance(resource, dict) else {},
+                            payload=event)
 
     # ------------------------------------------------------------------ HTTP
 

@@ -191,4 +191,4 @@ class StripeProvider:
         data = event.get("data") or {}
         return WebhookEvent(provider=self.name, id=event["id"], type=event["type"],
                             created=_time(event.get("created")) or datetime.now(UTC),
-                            object=data.get("object") or {})
+                            object=data.get("object") or {}, payload=event)
