@@ -69,7 +69,7 @@ COPY --from=builder /migrations/services /app/services
 
 USER 10001:10001
 
-EXPOSE 8000 8080 50051
+EXPOSE 8000 9000 8080 50051
 
 # The gateway by default; the chart sets `command` for every other process.
 CMD ["python", "-m", "gateway.main"]

@@ -1,8 +1,10 @@
 """Gateway overhead: the same service call made through the gateway over HTTP and directly
 over gRPC, in one run against the whole platform.
 
-Through the gateway: GET /readyz/auth -> gateway -> gRPC Health.Check on auth, which probes
-auth's database, NATS and Redis. Directly: the same Health.Check on auth's gRPC port.
+Through the gateway: GET /readyz/auth on the gateway's ops port (readiness is not on its public
+port) -> gRPC Health.Check on auth, which probes auth's database, NATS and Redis. Directly: the
+same Health.Check on auth's gRPC port. The ops port has none of the public API's middlewares,
+so this is the cost of the HTTP server and the gRPC hop alone.
 `ratio` is gateway latency / direct latency (p50 and p99) and direct rps / gateway rps.
 
     python -m bench.gateway_overhead [--requests 2000] [--concurrency 16]
@@ -23,7 +25,7 @@ from bench.harness import emit, measure, platform
 async def run(stack, requests: int, concurrency: int) -> dict:
     auth = stack.ports.services["auth"]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=stack.gateway_url, limits=limits) as http, \
+    async with httpx.AsyncClient(base_url=stack.gateway_metrics_url, limits=limits) as http, \
             grpc.aio.insecure_channel(f"127.0.0.1:{auth.grpc}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
 

@@ -115,6 +115,35 @@ def test_production_set_has_tls_and_uses_the_operators_secret() -> None:
         assert secrets == {"career-tools-credentials"}
 
 
+def test_gateway_metrics_are_scraped_on_the_ops_port_the_ingress_never_reaches() -> None:
+    defaults = rendered("defaults")
+    gateway = defaults.find("Deployment", "gateway")["spec"]["template"]
+    assert gateway["metadata"]["annotations"]["prometheus.io/port"] == "9000"
+    container = gateway["spec"]["containers"][0]
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {
+        "http": 8000, "metrics": 9000}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    service = defaults.find("Service", "gateway")
+    assert {p["name"]: p["port"] for p in service["spec"]["ports"]} == {
+        "http": 8000, "metrics": 9000}
+    ingress = defaults.of_kind("Ingress")[0]
+    gateway_ports = {
+        p["backend"]["service"]["port"]["name"]
+        for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]
+        if p["backend"]["service"]["name"] == service["metadata"]["name"]
+    }
+    assert gateway_ports == {"http"}
+    policy = defaults.need("NetworkPolicy", defaults.name("gateway"))
+    admitted = {
+        port["port"]: [peer["namespaceSelector"]["matchLabels"] for peer in rule["from"]]
+        for rule in policy["spec"]["ingress"] for port in rule["ports"]
+    }
+    assert admitted == {8000: [{"kubernetes.io/metadata.name": "ingress-nginx"}],
+                        9000: [{"kubernetes.io/metadata.name": "monitoring"}]}
+
+
 def test_minimal_set_has_no_autoscaler_budget_ingress_or_policy() -> None:
     minimal = rendered("minimal")
     for kind in ("HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "NetworkPolicy"):
@@ -247,6 +276,35 @@ def test_check_rejects_grpc_open_to_other_pods() -> None:
     )
     with pytest.raises(ChartCheckError, match="not only the gateway"):
         helm_check.check_network_policies(broken)
+
+
+def test_check_rejects_gateway_metrics_open_to_the_ingress_controller() -> None:
+    broken = fresh("defaults")
+    policy = broken.need("NetworkPolicy", broken.name("gateway"))
+    public = policy["spec"]["ingress"][0]
+    public["ports"].append({"port": 9000, "protocol": "TCP"})
+    with pytest.raises(ChartCheckError, match="reaches the ops port 9000"):
+        helm_check.check_network_policies(broken)
+
+
+def test_check_rejects_an_ingress_route_to_the_gateway_metrics_port() -> None:
+    broken = fresh("defaults")
+    rule = broken.of_kind("Ingress")[0]["spec"]["rules"][0]
+    rule["http"]["paths"].insert(0, {
+        "path": "/metrics", "pathType": "Prefix",
+        "backend": {"service": {"name": broken.service_name("gateway"),
+                                "port": {"name": "metrics"}}},
+    })
+    with pytest.raises(ChartCheckError, match="/metrics routes to the gateway's port 9000"):
+        helm_check.check_ingress(broken)
+
+
+def test_check_rejects_gateway_readiness_on_the_public_port() -> None:
+    broken = fresh("defaults")
+    container = broken.find("Deployment", "gateway")["spec"]["template"]["spec"]["containers"][0]
+    container["readinessProbe"]["httpGet"]["port"] = "http"
+    with pytest.raises(ChartCheckError, match="readinessProbe must probe port 9000"):
+        helm_check.check_deployments(broken)
 
 
 def test_check_rejects_a_missing_webhook_route() -> None:

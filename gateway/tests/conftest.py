@@ -7,6 +7,8 @@
 - `gateway_url` / `client`: the real app from `create_app`, under uvicorn, pointed at those and
   at the session's real Redis, plus the test-only routes of `routes_for_tests()` (mounted on
   that same app, so its real middlewares and handlers answer them).
+- `ops`: a client of that gateway's ops port (metrics, readiness), which its lifespan serves on
+  a free port of its own (`metrics_port`, which `start_gateway` also takes).
 - `start_gateway`: the same for tests that need their own gateway (stopped servers, dead peers).
 
 About the import below: the root pyproject runs pytest with --import-mode=importlib, which names
@@ -73,8 +75,10 @@ class Fleet:
     failing: set[str] = field(default_factory=set)
     # Correlation ids the health probes ran under (set by the kit's server interceptor).
     probe_correlation_ids: list[str | None] = field(default_factory=list)
-    # Invocation metadata of every call to career.test.v1.Probe/Fail.
+    # Invocation metadata of every call to career.test.v1.Probe/Fail, and the correlation id
+    # each ran under.
     probe_calls: list[dict[str, str]] = field(default_factory=list)
+    probe_call_correlation_ids: list[str | None] = field(default_factory=list)
 
     def targets(self) -> dict[str, str]:
         return {f"{name}_grpc_target": f"127.0.0.1:{port}" for name, port in self.ports.items()}
@@ -96,6 +100,7 @@ async def start_fleet() -> Fleet:
     async def fail(request: bytes, ctx: grpc.aio.ServicerContext) -> bytes:
         fleet.probe_calls.append({k: v for k, v in ctx.invocation_metadata() or ()
                                   if isinstance(v, str)})
+        fleet.probe_call_correlation_ids.append(context.correlation_id.get())
         raise NotFound("CV 42 does not exist", problem_type="cv-not-found")
 
     def add_probe_service(server: grpc.aio.Server) -> None:
@@ -145,6 +150,7 @@ def fleet(session_fleet: Fleet) -> Fleet:
     session_fleet.failing.clear()
     session_fleet.probe_correlation_ids.clear()
     session_fleet.probe_calls.clear()
+    session_fleet.probe_call_correlation_ids.clear()
     return session_fleet
 
 
@@ -267,6 +273,7 @@ def gateway_settings(redis_url: str, fleet: Fleet, receiver_url: str,
         "social_webhook_url": receiver_url,
         "platform": PlatformSettings(environment="test", redis_url=redis_url,
                                      internal_secret=INTERNAL_SECRET),
+        "metrics_port": free_port(),
         **fleet.targets(),
         **overrides,
     }
@@ -315,4 +322,12 @@ async def gateway_url(settings: GatewaySettings) -> AsyncIterator[str]:
 @pytest.fixture
 async def client(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+async def ops(gateway_url: str, settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The session gateway's ops port (served while `gateway_url` is)."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.metrics_port}",
+                                 timeout=10) as http:
         yield http

@@ -20,7 +20,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from gateway.access_tokens import AUDIENCE, ISSUER, AccessTokenVerifier, InvalidToken, denylist_key
+from gateway.access_tokens import (
+    AUDIENCE,
+    ISSUER,
+    AccessTokenVerifier,
+    InvalidToken,
+    denylist_key,
+    revoked_before_key,
+)
 
 
 class SigningKey:
@@ -122,6 +129,26 @@ async def test_a_revoked_token_is_refused(redis, redis_key_prefix) -> None:
     await redis.set(denylist_key(redis_key_prefix, "jti-logged-out"), "1", ex=900)
     with pytest.raises(InvalidToken, match="revoked"):
         await verifier.verify(token)
+
+
+async def test_tokens_issued_before_the_users_revocation_time_are_refused(
+        redis, redis_key_prefix) -> None:
+    key = SigningKey()
+    verifier = AccessTokenVerifier(Jwks(key), redis, key_prefix=redis_key_prefix)
+    now = int(time.time())
+    earlier = key.token(sub="u-1", iat=now - 60)
+    same_second = key.token(sub="u-1", iat=now)
+    other_user = key.token(sub="u-2", iat=now - 60)
+    await verifier.verify(earlier)
+    # Auth revoked u-1's tokens during second `now`, so the time it sets is the next second.
+    await redis.set(revoked_before_key(redis_key_prefix, "u-1"), str(now + 1), ex=960)
+    for token in (earlier, same_second):
+        with pytest.raises(InvalidToken, match="revoked"):
+            await verifier.verify(token)
+    # What auth issues after the revocation carries at least that time; other users are fine.
+    after = await verifier.verify(key.token(sub="u-1", iat=now + 1, auth_time=now - 30))
+    assert (after.issued_at, after.auth_time) == (now + 1, now - 30)
+    assert (await verifier.verify(other_user)).auth_time is None
 
 
 async def test_a_new_key_is_fetched_on_an_unknown_kid_but_not_on_every_request(redis) -> None:

@@ -27,6 +27,7 @@ def two_gateways(infra) -> Iterator[list[str]]:
         for _ in range(2):
             port = free_port()
             env = {**os.environ, "GATEWAY_HTTP_PORT": str(port), "GATEWAY_HOST": "127.0.0.1",
+                   "GATEWAY_METRICS_PORT": str(free_port()),
                    "REDIS_URL": infra.redis_url, "REDIS_KEY_PREFIX": prefix,
                    "LOG_LEVEL": "WARNING"}
             processes.append(subprocess.Popen([sys.executable, "-m", "gateway.main"], env=env,

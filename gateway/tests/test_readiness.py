@@ -1,86 +1,113 @@
-"""/healthz, /readyz and /readyz/{service} against real gRPC servers and a real Redis."""
+"""Liveness and readiness against real gRPC servers and a real Redis: the detailed readiness
+(/readyz, /readyz/{service}) on the ops port only, a constant /healthz on both ports."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from devstack.servers import free_port
 from gateway.config import SERVICE_NAMES
 
 
-async def test_healthz_answers_without_dependencies(client: httpx.AsyncClient) -> None:
-    response = await client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+async def test_healthz_answers_without_dependencies_on_both_ports(
+    client: httpx.AsyncClient, ops: httpx.AsyncClient,
+) -> None:
+    for http in (client, ops):
+        response = await http.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
 
 
-async def test_ready_when_redis_and_every_service_serve(client: httpx.AsyncClient, fleet) -> None:
-    response = await client.get("/readyz")
+@pytest.mark.parametrize("path", ["/readyz", "/readyz/auth", "/metrics"])
+async def test_public_port_has_no_readiness_detail_or_metrics(
+    client: httpx.AsyncClient, fleet, path: str,
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == path
+    assert fleet.probe_correlation_ids == []  # no service was asked
+
+
+async def test_ready_when_redis_and_every_service_serve(ops: httpx.AsyncClient, fleet) -> None:
+    response = await ops.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json() == {
         "status": "ready",
-        "checks": {"redis": "ok", **dict.fromkeys(SERVICE_NAMES, "SERVING")},
+        "checks": {"redis": "ok", **dict.fromkeys(SERVICE_NAMES, "ok")},
     }
     # Every service was asked, with its dependency probes run live.
     assert len(fleet.probe_correlation_ids) == len(SERVICE_NAMES)
 
 
 async def test_failing_service_probe_makes_the_gateway_not_ready(
-    client: httpx.AsyncClient, fleet,
+    ops: httpx.AsyncClient, fleet,
 ) -> None:
     fleet.failing.add("jobs")
-    response = await client.get("/readyz")
+    response = await ops.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["status"] == "not ready"
-    assert body["checks"]["jobs"] == "NOT_SERVING"
+    assert body["checks"]["jobs"] == "NotServing: NOT_SERVING"
     assert {name: body["checks"][name] for name in SERVICE_NAMES if name != "jobs"} == \
-        dict.fromkeys((n for n in SERVICE_NAMES if n != "jobs"), "SERVING")
+        dict.fromkeys((n for n in SERVICE_NAMES if n != "jobs"), "ok")
     assert body["checks"]["redis"] == "ok"
 
 
 async def test_stopped_service_is_reported_unavailable_not_a_500(
     start_gateway, own_fleet,
 ) -> None:
-    async with start_gateway(own_fleet) as client:
-        assert (await client.get("/readyz")).status_code == 200
+    port = free_port()
+    async with start_gateway(own_fleet, metrics_port=port), \
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as ops:
+        assert (await ops.get("/readyz")).status_code == 200
         await own_fleet.stop("billing")
-        response = await client.get("/readyz")
+        response = await ops.get("/readyz")
         assert response.status_code == 503
         body = response.json()
-        assert body["checks"]["billing"] == "UNAVAILABLE"
-        assert body["checks"]["auth"] == "SERVING"
-        single = await client.get("/readyz/billing")
+        assert body["checks"]["billing"] == "NotServing: UNAVAILABLE"
+        assert body["checks"]["auth"] == "ok"
+        single = await ops.get("/readyz/billing")
         assert single.status_code == 503
-        assert single.json() == {"status": "not ready", "checks": {"billing": "UNAVAILABLE"}}
+        assert single.json() == {"status": "not ready",
+                                 "checks": {"billing": "NotServing: UNAVAILABLE"}}
 
 
 async def test_unreachable_redis_makes_the_gateway_not_ready(start_gateway, fleet) -> None:
     dead_redis = f"redis://127.0.0.1:{free_port()}/0"
-    async with start_gateway(fleet, redis_url=dead_redis) as client:
-        response = await client.get("/readyz")
+    port = free_port()
+    async with start_gateway(fleet, redis_url=dead_redis, metrics_port=port), \
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as ops:
+        response = await ops.get("/readyz")
     assert response.status_code == 503
     body = response.json()
-    assert body["checks"]["redis"] == "unreachable"
-    assert body["checks"]["cv"] == "SERVING"
-    assert dead_redis not in response.text  # no addresses in a public report
+    assert body["checks"]["redis"].startswith("ConnectionError")
+    assert body["checks"]["cv"] == "ok"
 
 
 async def test_readyz_for_one_service_asks_only_that_service(
-    client: httpx.AsyncClient, fleet,
+    ops: httpx.AsyncClient, fleet,
 ) -> None:
     fleet.failing.add("cv")  # another service's trouble does not matter here
-    response = await client.get("/readyz/auth")
+    response = await ops.get("/readyz/auth")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"auth": "SERVING"}}
+    assert response.json() == {"status": "ready", "checks": {"auth": "ok"}}
     assert len(fleet.probe_correlation_ids) == 1
 
 
-async def test_readyz_for_an_unknown_service_is_a_404_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/readyz/nope")
+async def test_readyz_for_an_unknown_service_is_a_404_problem(ops: httpx.AsyncClient) -> None:
+    response = await ops.get("/readyz/nope")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["instance"] == "/readyz/nope"
     assert "auth" in body["detail"]
+
+
+async def test_ops_port_serves_no_api(ops: httpx.AsyncClient) -> None:
+    response = await ops.get("/openapi.json")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == "/openapi.json"

@@ -33,10 +33,11 @@ async def test_each_request_without_an_id_gets_a_fresh_one(client: httpx.AsyncCl
 async def test_request_id_reaches_the_service_as_correlation_id(
     client: httpx.AsyncClient, fleet,
 ) -> None:
-    response = await client.get("/readyz/auth", headers={"X-Request-ID": "trace-readyz-0001"})
-    assert response.status_code == 200
+    response = await client.get("/_test/cv-not-found",
+                                headers={"X-Request-ID": "trace-service-0001"})
+    assert response.status_code == 404
     # The kit's server interceptor set the service's context from x-correlation-id metadata.
-    assert fleet.probe_correlation_ids == ["trace-readyz-0001"]
+    assert fleet.probe_call_correlation_ids == ["trace-service-0001"]
 
 
 async def test_request_id_and_internal_token_are_sent_as_grpc_metadata(

@@ -81,7 +81,7 @@ async def test_preflight_from_an_allowed_origin_is_answered(
     client: httpx.AsyncClient, settings: GatewaySettings,
 ) -> None:
     origin = settings.cors_origins[0]
-    response = await client.options("/readyz", headers={
+    response = await client.options("/auth/login", headers={
         "Origin": origin,
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type, x-request-id",
@@ -94,7 +94,7 @@ async def test_preflight_from_an_allowed_origin_is_answered(
 
 
 async def test_preflight_from_another_origin_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.options("/readyz", headers={
+    response = await client.options("/auth/login", headers={
         "Origin": "https://evil.example",
         "Access-Control-Request-Method": "POST",
     })

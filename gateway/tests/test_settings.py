@@ -18,3 +18,8 @@ def test_the_spa_url_is_kept_without_a_trailing_slash() -> None:
 def test_an_spa_url_that_cannot_take_the_oauth_result_is_refused(url: str) -> None:
     with pytest.raises(ValidationError, match="GATEWAY_SPA_BASE_URL"):
         GatewaySettings(spa_base_url=url)
+
+
+def test_one_port_for_the_api_and_the_ops_server_is_refused() -> None:
+    with pytest.raises(ValidationError, match="GATEWAY_METRICS_PORT"):
+        GatewaySettings(http_port=8000, metrics_port=8000)

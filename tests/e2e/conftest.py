@@ -1,5 +1,6 @@
 """The whole platform as real processes (seven services + gateway), started once per session
-through the same Stack that `make run` uses. Tests talk to the gateway over HTTP only."""
+through the same Stack that `make run` uses. Tests talk to the gateway over HTTP only (its
+public port as the SPA does; its ops port for metrics and readiness)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ def stack(infra) -> Iterator[Stack]:
 @pytest.fixture
 def gateway(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def gateway_ops(stack: Stack) -> Iterator[httpx.Client]:
+    """The gateway's ops port (/metrics, /readyz): what Prometheus and the kubelet reach, and
+    the SPA cannot (the Ingress never routes to it)."""
+    with httpx.Client(base_url=stack.gateway_metrics_url, timeout=10) as client:
         yield client
 
 

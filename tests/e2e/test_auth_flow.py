@@ -121,3 +121,54 @@ def test_a_user_cannot_see_or_end_another_users_sessions(gateway, new_browser) -
                        bearer=bob.access_token)
     assert attempt.status_code == 404
     assert alice.call("POST", "/auth/refresh", csrf=True).status_code == 200
+
+
+def _two_sessions(new_browser) -> tuple:
+    """One user signed in from two browsers."""
+    laptop, phone = new_browser(), new_browser()
+    email = _email()
+    laptop.sign_up_and_in(email)
+    response = phone.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    phone.access_token = response.json()["access_token"]
+    return email, laptop, phone
+
+
+def test_logout_everywhere_ends_every_access_token_at_once(gateway, new_browser) -> None:
+    email, laptop, phone = _two_sessions(new_browser)
+    assert phone.call("GET", "/auth/me", bearer=phone.access_token).status_code == 200
+
+    out = laptop.call("POST", "/auth/logout-all", bearer=laptop.access_token)
+    assert out.status_code == 200 and out.json()["revoked_sessions"] == 2
+    # The phone's access token has most of its 15 minutes left, and is refused now.
+    refused = phone.call("GET", "/auth/me", bearer=phone.access_token)
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert phone.call("POST", "/auth/refresh", csrf=True).status_code == 401
+    assert laptop.call("GET", "/auth/me", bearer=laptop.access_token).status_code == 401
+
+    # Signing in again at once (likely within the same second) works.
+    again = laptop.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+    assert laptop.call("GET", "/auth/me",
+                       bearer=again.json()["access_token"]).status_code == 200
+
+
+def test_change_password_keeps_the_calling_session_and_ends_the_others(gateway,
+                                                                      new_browser) -> None:
+    _, laptop, phone = _two_sessions(new_browser)
+    old_access = laptop.access_token
+    changed = laptop.call("POST", "/auth/change-password", bearer=old_access, json={
+        "current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["revoked_sessions"] == 1 and body["access_token"] != old_access
+
+    # This browser goes on with the new access token and its refresh cookie.
+    assert laptop.call("GET", "/auth/me", bearer=body["access_token"]).status_code == 200
+    assert laptop.call("GET", "/auth/me", bearer=old_access).status_code == 401
+    refreshed = laptop.call("POST", "/auth/refresh", csrf=True)
+    assert refreshed.status_code == 200, refreshed.text
+    assert laptop.call("GET", "/auth/me",
+                       bearer=refreshed.json()["access_token"]).status_code == 200
+    # The other browser is out, access token included.
+    assert phone.call("GET", "/auth/me", bearer=phone.access_token).status_code == 401
+    assert phone.call("POST", "/auth/refresh", csrf=True).status_code == 401

@@ -62,10 +62,33 @@ def test_forgot_and_reset_password_by_email_works_once(new_browser, inbox) -> No
                                 json={"token": token, "password": "yet another passphrase"})
     assert replay.status_code in (400, 412)
 
-    # The old session ended with the reset; the new password signs in, the old one does not.
+    # The old session ended with the reset, its access token too; the new password signs in,
+    # the old one does not.
     assert browser.call("POST", "/auth/refresh", csrf=True).status_code == 401
+    assert browser.call("GET", "/auth/me", bearer=browser.access_token).status_code == 401
     fresh = new_browser()
     assert fresh.call("POST", "/auth/login",
                       json={"email": email, "password": PASSWORD}).status_code == 401
     assert fresh.call("POST", "/auth/login",
                       json={"email": email, "password": NEW_PASSWORD}).status_code == 200
+
+
+def test_reset_mail_is_limited_to_three_an_hour_per_address(new_browser, inbox) -> None:
+    """Per address, whether it has an account or not (a 429 must not tell), and from any
+    client address: each request comes from another browser here."""
+    browser = new_browser()
+    known = _email()
+    browser.sign_up_and_in(known)
+    unknown = _email()
+    for email in (known, unknown):
+        answers = [new_browser().call("POST", "/auth/forgot-password", json={"email": email})
+                   for _ in range(4)]
+        assert [a.status_code for a in answers] == [202, 202, 202, 429]
+        assert answers[2].headers["ratelimit-remaining"] == "0"
+        refused = answers[3]
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["type"] == "rate-limit-exceeded"
+        assert 0 < int(refused.headers["retry-after"]) <= 3600
+    # Exactly three reset mails reached the account's owner (besides welcome and verify).
+    resets = [m for m in inbox(known, count=5) if "/reset-password" in (m["text"] or "")]
+    assert len(resets) == 3

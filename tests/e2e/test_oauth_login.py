@@ -384,3 +384,32 @@ def test_unlink_needs_another_way_to_sign_in(new_browser, idp) -> None:
 def test_unknown_provider_is_404(new_browser) -> None:
     response = new_browser().call("GET", "/auth/oauth/myspace/start")
     assert response.status_code == 404
+
+
+def test_a_provider_user_sets_a_password_and_signs_in_with_it(new_browser, idp) -> None:
+    email = _email()
+    idp.add_user("google", sub=_sub(), email=email)
+    browser = new_browser()
+    browser.sign_in_with("google")
+    token = browser.access_token()
+    # There is no current password to give: the recent sign-in stands in for it.
+    changed = browser.call("POST", "/auth/change-password", bearer=token,
+                           json={"new_password": "a password of my own"})
+    assert changed.status_code == 200, changed.text
+    assert browser.call("GET", "/auth/me",
+                        bearer=changed.json()["access_token"]).status_code == 200
+    login = new_browser().call("POST", "/auth/login",
+                               json={"email": email, "password": "a password of my own"})
+    assert login.status_code == 200, login.text
+
+
+def test_a_provider_user_deletes_the_account_without_a_password(new_browser, idp) -> None:
+    idp.add_user("x", sub=_sub(), email=_email())
+    browser = new_browser()
+    browser.sign_in_with("x")
+    token = browser.access_token()
+    wrong = browser.call("DELETE", "/auth/me", bearer=token, json={"password": "guess"})
+    assert wrong.status_code == 400
+    deleted = browser.call("DELETE", "/auth/me", bearer=token)
+    assert deleted.status_code == 204, deleted.text
+    assert browser.call("GET", "/auth/me", bearer=token).status_code == 401

@@ -14,7 +14,6 @@ import pytest
 
 # Path parameters that name no user's data.
 NOT_USER_DATA = {
-    "/readyz/{service}",
     "/webhooks/stripe/{path}",
     "/webhooks/social/{path}",
     "/auth/oauth/{provider}/start",

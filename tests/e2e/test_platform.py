@@ -3,11 +3,13 @@ RFC 9457 problem+json, the security headers on every answer, webhooks routed to 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import httpx
 import pytest
@@ -27,18 +29,24 @@ def _is_problem(response: httpx.Response, status: int) -> dict:
     return body
 
 
-def test_every_service_is_serving_behind_the_gateway(gateway) -> None:
-    response = gateway.get("/readyz")
+def test_every_service_is_serving_behind_the_gateway(gateway_ops) -> None:
+    response = gateway_ops.get("/readyz")
     assert response.status_code == 200, response.text
     checks = response.json()["checks"]
     for service in SERVICES:
-        assert checks[service] == "SERVING", checks
+        assert checks[service] == "ok", checks
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_one_service_readiness_through_the_gateway(gateway, service) -> None:
-    response = gateway.get(f"/readyz/{service}")
+def test_one_service_readiness_through_the_gateway(gateway_ops, service) -> None:
+    response = gateway_ops.get(f"/readyz/{service}")
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/readyz", "/readyz/auth"])
+def test_metrics_and_readiness_detail_are_not_public(gateway, path) -> None:
+    body = _is_problem(gateway.get(path), 404)
+    assert body["instance"] == path
 
 
 def test_unknown_route_is_a_problem(gateway) -> None:
@@ -63,28 +71,40 @@ def test_security_headers_on_every_answer(gateway) -> None:
 def test_openapi_document_and_docs_are_served(gateway) -> None:
     spec = gateway.get("/openapi.json").json()
     assert spec["info"]["title"] == "Career Tools API"
-    assert "/readyz" in spec["paths"]
+    assert "/healthz" in spec["paths"] and "/readyz" not in spec["paths"]
     assert gateway.get("/docs").status_code == 200
 
 
 def test_stripe_webhooks_reach_billing_untouched(gateway, stack) -> None:
-    """Billing has no webhook handler yet, so its own 404 comes back: proof the request
-    crossed the gateway to billing's HTTP port with its path intact."""
+    """Billing's own signature check answers through the gateway (an unsigned event is
+    refused, a signed one applied): proof the request crossed the gateway to billing's HTTP
+    port with its body and path intact."""
     body = _is_problem(gateway.post("/webhooks/stripe/events", content=b'{"id": "evt_1"}',
-                                    headers={"Stripe-Signature": "t=1,v1=abc"}), 404)
-    assert body["detail"] == "no route for /webhooks/stripe/events"
+                                    headers={"Stripe-Signature": "t=1,v1=abc"}), 400)
+    assert body["detail"].startswith("webhook rejected")
+    event = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event",
+                        "type": "ping.platform", "created": int(time.time()),
+                        "data": {"object": {}}}).encode()
+    signed = gateway.post("/webhooks/stripe/events", content=event,
+                          headers={"Stripe-Signature": stack.payments.stripe.sign(event),
+                                   "Content-Type": "application/json"})
+    assert signed.status_code == 200, signed.text
+    assert signed.json() == {"received": True, "outcome": "ignored"}
 
 
-def test_metrics_are_exposed(gateway) -> None:
+def test_metrics_of_the_public_port_are_on_the_ops_port(gateway, gateway_ops) -> None:
     gateway.get("/healthz")
-    assert "http_requests_total" in gateway.get("/metrics").text
+    response = gateway_ops.get("/metrics")
+    assert response.status_code == 200
+    assert 'http_requests_total{method="GET",route="/healthz",status="200"}' in response.text
 
 
 def test_make_run_starts_everything_and_stops_on_ctrl_c(tmp_path, infra) -> None:
     """`make run` without its install step: servers from pip packages in a data folder,
     migrations, eight processes, the URLs printed, then Ctrl-C (SIGINT) stops it all."""
     defaults = StackPorts.defaults()
-    for port in [defaults.gateway, *(p.grpc for p in defaults.services.values())]:
+    for port in [defaults.gateway, defaults.gateway_metrics,
+                 *(p.grpc for p in defaults.services.values())]:
         with httpx.Client() as client:
             try:
                 client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
@@ -110,9 +130,10 @@ def test_make_run_starts_everything_and_stops_on_ctrl_c(tmp_path, infra) -> None
         output = "".join(lines)
         assert "Career Tools is up" in output, output
         assert "API docs: http://127.0.0.1:8000/docs" in output
-        ready = httpx.get("http://127.0.0.1:8000/readyz", timeout=10)
+        assert "Metrics:  http://127.0.0.1:9000/metrics" in output
+        ready = httpx.get("http://127.0.0.1:9000/readyz", timeout=10)
         assert ready.status_code == 200
-        assert all(ready.json()["checks"][s] == "SERVING" for s in SERVICES)
+        assert all(ready.json()["checks"][s] == "ok" for s in SERVICES)
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
         assert process.returncode == 0, rest

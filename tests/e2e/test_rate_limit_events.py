@@ -19,9 +19,9 @@ from career_kit.events.streams import subject_for
 from devstack.stack import Stack
 
 
-def _reports(gateway: httpx.Client, outcome: str) -> float:
-    """The gateway's count of rate-limit reports with `outcome` (from /metrics)."""
-    text = gateway.get("/metrics").text
+def _reports(gateway_ops: httpx.Client, outcome: str) -> float:
+    """The gateway's count of rate-limit reports with `outcome` (from its ops port's /metrics)."""
+    text = gateway_ops.get("/metrics").text
     pattern = (r'^gateway_security_event_reports_total\{kind="rate_limit_exceeded",'
                rf'outcome="{outcome}"\}} (\S+)$')
     match = re.search(pattern, text, re.MULTILINE)
@@ -80,13 +80,13 @@ def _published(stack: Stack, ip: str,
     return asyncio.run(read())
 
 
-def test_exceeding_the_login_limit_is_stored_and_published_once(stack, gateway,
+def test_exceeding_the_login_limit_is_stored_and_published_once(stack, gateway_ops,
                                                                   new_browser) -> None:
     browser = new_browser()
     login = {"email": "nobody@example.com", "password": "not the password"}
     for _ in range(5):
         assert browser.call("POST", "/auth/login", json=login).status_code == 401
-    duplicates = _reports(gateway, "duplicate")
+    duplicates = _reports(gateway_ops, "duplicate")
     refusals = [browser.call("POST", "/auth/login", json=login) for _ in range(3)]
     assert [r.status_code for r in refusals] == [429, 429, 429]
 
@@ -96,7 +96,7 @@ def test_exceeding_the_login_limit_is_stored_and_published_once(stack, gateway,
                       "method": "POST", "limit": 5, "window_seconds": 900}
     # The other two refusals were settled as duplicates of this window's report: nothing more
     # is on its way.
-    _wait_for(lambda: _reports(gateway, "duplicate") >= duplicates + 2)
+    _wait_for(lambda: _reports(gateway_ops, "duplicate") >= duplicates + 2)
     assert len(_stored(stack, browser.ip)) == 1
 
     [event] = _published(stack, browser.ip)

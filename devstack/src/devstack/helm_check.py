@@ -47,6 +47,8 @@ SERVICES = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
 GRPC_PORT = 50051
 SERVICE_HTTP_PORT = 8080
 GATEWAY_HTTP_PORT = 8000
+# The gateway's ops port (/metrics, /healthz, /readyz): for Prometheus and the kubelet only.
+GATEWAY_METRICS_PORT = 9000
 RUN_AS_USER = 10001
 # Path prefix -> service receiving those third-party webhooks.
 WEBHOOK_ROUTES = {"/webhooks/stripe": "billing", "/webhooks/paypal": "billing",
@@ -402,6 +404,11 @@ def check_deployments(rendered: Rendered) -> None:
         annotations = template["metadata"].get("annotations") or {}
         if "checksum/config" not in annotations:
             fail(f"{where}: pod template needs a checksum/config annotation to roll on changes")
+        metrics_port = GATEWAY_METRICS_PORT if component == GATEWAY else SERVICE_HTTP_PORT
+        if annotations.get("prometheus.io/scrape") == "true" and (
+            annotations.get("prometheus.io/port") != str(metrics_port)
+        ):
+            fail(f"{where}: prometheus.io/port must be {metrics_port}, where /metrics is served")
         selector = deployment["spec"]["selector"]["matchLabels"]
         if not selector.items() <= template["metadata"]["labels"].items():
             fail(f"{where}: selector does not match its own pods")
@@ -421,14 +428,20 @@ def check_deployments(rendered: Rendered) -> None:
             expected_command = ["python", "-m", "gateway.main"]
             if container_port(container, "http") != GATEWAY_HTTP_PORT:
                 fail(f"{at}: needs port http={GATEWAY_HTTP_PORT}")
+            if container_port(container, "metrics") != GATEWAY_METRICS_PORT:
+                fail(f"{at}: needs port metrics={GATEWAY_METRICS_PORT}")
+            # /readyz exists on the ops port only; startup asks the API's port, so that
+            # readiness is asked only once the API listens (the ops port starts first).
             check_probe(
-                at, container, "livenessProbe", grpc=False, path="/healthz", port=GATEWAY_HTTP_PORT
+                at, container, "livenessProbe", grpc=False, path="/healthz",
+                port=GATEWAY_METRICS_PORT,
             )
             check_probe(
-                at, container, "readinessProbe", grpc=False, path="/readyz", port=GATEWAY_HTTP_PORT
+                at, container, "readinessProbe", grpc=False, path="/readyz",
+                port=GATEWAY_METRICS_PORT,
             )
             check_probe(
-                at, container, "startupProbe", grpc=False, path=None, port=GATEWAY_HTTP_PORT
+                at, container, "startupProbe", grpc=False, path="/healthz", port=GATEWAY_HTTP_PORT
             )
         else:
             expected_command = ["python", "-m", f"{component}.main", "serve"]
@@ -464,7 +477,7 @@ def check_services(rendered: Rendered) -> None:
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         ports = {p["name"]: p for p in service["spec"]["ports"]}
         expected = (
-            {"http": GATEWAY_HTTP_PORT}
+            {"http": GATEWAY_HTTP_PORT, "metrics": GATEWAY_METRICS_PORT}
             if component == GATEWAY
             else {"grpc": GRPC_PORT, "http": SERVICE_HTTP_PORT}
         )
@@ -551,6 +564,7 @@ def check_env_contract(rendered: Rendered) -> None:
             if databases:
                 fail(f"{where}: the gateway must not receive database URLs {sorted(databases)}")
             require_env(env, where, "GATEWAY_HTTP_PORT", str(GATEWAY_HTTP_PORT))
+            require_env(env, where, "GATEWAY_METRICS_PORT", str(GATEWAY_METRICS_PORT))
             require_env(env, where, "GATEWAY_CORS_ORIGINS")
             require_env(env, where, "GATEWAY_MAX_BODY_BYTES")
             for service in services:
@@ -716,8 +730,17 @@ def check_network_policies(rendered: Rendered) -> None:
         if component == GATEWAY:
             if ingress_peer not in allowed.get(GATEWAY_HTTP_PORT, []):
                 fail(f"{where}: the ingress controller cannot reach port {GATEWAY_HTTP_PORT}")
-            if metrics_peer not in allowed.get(GATEWAY_HTTP_PORT, []):
-                fail(f"{where}: Prometheus cannot scrape port {GATEWAY_HTTP_PORT}")
+            if metrics_peer not in allowed.get(GATEWAY_METRICS_PORT, []):
+                fail(f"{where}: Prometheus cannot scrape port {GATEWAY_METRICS_PORT}")
+            if ingress_peer in allowed.get(GATEWAY_METRICS_PORT, []):
+                fail(
+                    f"{where}: the ingress controller reaches the ops port "
+                    f"{GATEWAY_METRICS_PORT} (metrics and readiness are internal)"
+                )
+            for cidr in kubelet_cidrs:
+                for port in (GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT):
+                    if {"ipBlock": {"cidr": cidr}} not in allowed.get(port, []):
+                        fail(f"{where}: kubelet CIDR {cidr} cannot probe port {port}")
             continue
         for peer in allowed.get(GRPC_PORT, []):
             from_gateway = only_gateway(peer)
@@ -755,7 +778,8 @@ def service_port_number(rendered: Rendered, backend: dict[str, Any]) -> tuple[st
 
 def check_ingress(rendered: Rendered) -> None:
     """/ to the gateway's HTTP port, /webhooks/stripe to billing's and /webhooks/social to
-    social's HTTP port, with TLS for the host name when enabled."""
+    social's HTTP port, nothing to the gateway's ops port, with TLS for the host name when
+    enabled."""
     ingresses = rendered.of_kind("Ingress")
     ingress_values = rendered.values["ingress"]
     if not ingress_values["enabled"]:
@@ -785,6 +809,9 @@ def check_ingress(rendered: Rendered) -> None:
                 f"{ref(ingress)}: {prefix} must route to {target[0]}:{target[1]}, "
                 f"not {routes.get(prefix)}"
             )
+    for prefix, (service_name, port) in routes.items():
+        if service_name == rendered.service_name(GATEWAY) and port != GATEWAY_HTTP_PORT:
+            fail(f"{ref(ingress)}: {prefix} routes to the gateway's port {port}, not its API")
     if ingress_values["tls"]["enabled"]:
         hosts = [host for tls in spec.get("tls") or [] for host in tls.get("hosts") or []]
         if ingress_values["hostname"] not in hosts:

@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             f"\nCareer Tools is up in {seconds:.1f}s\n"
             f"  Gateway:  {stack.gateway_url}\n"
             f"  API docs: {stack.gateway_url}/docs\n"
-            f"  Ready:    {stack.gateway_url}/readyz\n"
+            f"  Ready:    {stack.gateway_metrics_url}/readyz\n"
+            f"  Metrics:  {stack.gateway_metrics_url}/metrics\n"
             + (f"  E-mails:  {stack.mail_catcher.http_url}/messages (local catcher)\n"
                if stack.mail_catcher else "")
             + (f"  Payments: fake Stripe {stack.payments.stripe.url} "

@@ -3,8 +3,8 @@
 `make run` (devstack.run) and the end-to-end tests (tests/e2e) both start the platform through
 `Stack`, so what the tests exercise is what a developer runs. Given the URLs of PostgreSQL, NATS
 and Redis, a Stack creates each service's database, applies its migrations, starts every
-process with its settings in the environment, waits for the gateway's /readyz, and stops them
-in reverse order (gateway first) on `stop()`.
+process with its settings in the environment, waits for the gateway's /readyz (on its ops
+port, GATEWAY_METRICS_PORT), and stops them in reverse order (gateway first) on `stop()`.
 """
 
 from __future__ import annotations
@@ -46,17 +46,23 @@ class StackPorts:
     """Where each process listens; `defaults()` matches the services' own setting defaults."""
 
     gateway: int
+    # The gateway's ops port: /metrics, /healthz and /readyz, apart from the public API.
+    gateway_metrics: int
     services: dict[str, ServicePorts]
 
     @classmethod
     def defaults(cls) -> StackPorts:
         return cls(
-            8000, {name: ServicePorts(50051 + i, 8101 + i) for i, name in enumerate(SERVICES)}
+            gateway=8000, gateway_metrics=9000,
+            services={name: ServicePorts(50051 + i, 8101 + i) for i, name in enumerate(SERVICES)},
         )
 
     @classmethod
     def free(cls) -> StackPorts:
-        return cls(free_port(), {name: ServicePorts(free_port(), free_port()) for name in SERVICES})
+        return cls(
+            gateway=free_port(), gateway_metrics=free_port(),
+            services={name: ServicePorts(free_port(), free_port()) for name in SERVICES},
+        )
 
 
 @dataclass
@@ -84,6 +90,11 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://{self.host}:{self.ports.gateway}"
 
+    @property
+    def gateway_metrics_url(self) -> str:
+        """The gateway's ops port: /metrics, and /readyz with every service's health."""
+        return f"http://{self.host}:{self.ports.gateway_metrics}"
+
     def database_url(self, service: str) -> str:
         base = self.postgres_url.rpartition("/")[0]
         return f"{base}/{self.db_prefix}{service}"
@@ -99,6 +110,7 @@ class Stack:
             "REDIS_KEY_PREFIX": self.redis_key_prefix,
             "GATEWAY_HOST": self.host,
             "GATEWAY_HTTP_PORT": str(self.ports.gateway),
+            "GATEWAY_METRICS_PORT": str(self.ports.gateway_metrics),
             "PYTHONUNBUFFERED": "1",
         }
         for name in SERVICES:
@@ -207,7 +219,8 @@ class Stack:
         return time.monotonic() - started
 
     def wait_ready(self, timeout: float) -> dict:
-        """Poll the gateway's /readyz until every service is SERVING."""
+        """Poll the gateway's /readyz until the gateway's Redis and every service answer, and
+        until its public port does too (the ops port starts first, in the app's lifespan)."""
         deadline = time.monotonic() + max(timeout, 1.0)
         last: object = None
         with httpx.Client(timeout=2.0) as client:
@@ -218,9 +231,10 @@ class Stack:
                             f"{name} exited with {process.returncode}{self._log_hint(name)}"
                         )
                 try:
-                    response = client.get(f"{self.gateway_url}/readyz")
+                    response = client.get(f"{self.gateway_metrics_url}/readyz")
                     last = response.json()
-                    if response.status_code == 200:
+                    if response.status_code == 200 and \
+                            client.get(f"{self.gateway_url}/healthz").status_code == 200:
                         return last
                 except httpx.HTTPError as exc:
                     last = repr(exc)

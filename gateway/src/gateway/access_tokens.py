@@ -3,10 +3,13 @@
 The keys come from auth's JWKS (`AuthService.GetJwks`), cached and fetched again when a token
 names a `kid` the cache does not have (key rotation), at most once per `refetch_interval`. Only
 RS256 is accepted, so `alg: none` and HS256 tokens "signed" with the public key fail before any
-key is used; issuer, audience, expiry and the claims we rely on are required; a token whose
-`jti` auth put on the Redis denylist (logout) is refused. `AuthenticationMiddleware` turns a
-valid `Authorization: Bearer` token into `career_kit.context.caller`, which the kit's gRPC
-channels forward to the services; routes that need a user depend on `CurrentCaller`.
+key is used; issuer, audience, expiry and the claims we rely on are required. Auth revokes
+tokens in Redis, and one round trip (MGET) reads both marks: a token whose `jti` is on the
+denylist (logout) is refused, and so is one whose `iat` is below its user's revocation time
+(logout everywhere, password reset or change, account deletion, a reused refresh token: see
+LogoutAll in auth.proto). `AuthenticationMiddleware` turns a valid `Authorization: Bearer`
+token into `career_kit.context.caller`, which the kit's gRPC channels forward to the services;
+routes that need a user depend on `CurrentCaller`.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ class VerifiedToken:
     caller: context.Caller
     jti: str
     expires_at: int  # unix seconds
+    issued_at: int = 0  # unix seconds
+    # When the user signed in to start the session (unix seconds); None for tokens issued
+    # before auth added the claim.
+    auth_time: int | None = None
 
 
 # The token of the current request, for routes that act on it (logout).
@@ -56,6 +63,12 @@ class InvalidToken(Exception):
 def denylist_key(key_prefix: str, jti: str) -> str:
     """Where auth marks a logged-out access token (shared contract with the auth service)."""
     return f"{key_prefix}auth:denylist:{jti}"
+
+
+def revoked_before_key(key_prefix: str, user_id: str) -> str:
+    """Where auth keeps the time (unix seconds) before which every access token of the user
+    is revoked (shared contract with the auth service)."""
+    return f"{key_prefix}auth:revoked-before:{user_id}"
 
 
 class AccessTokenVerifier:
@@ -113,12 +126,22 @@ class AccessTokenVerifier:
             raise InvalidToken("the token has expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken("the token is invalid") from exc
-        if await self._redis.exists(denylist_key(self._key_prefix, claims["jti"])):
+        user_id, issued_at = str(claims["sub"]), int(claims["iat"])
+        denied, revoked_before = await self._redis.mget(
+            denylist_key(self._key_prefix, claims["jti"]),
+            revoked_before_key(self._key_prefix, user_id))
+        # A token issued in the second of a revocation but before it has an `iat` below the
+        # revocation time (auth sets it to the next second) and is refused; auth gives tokens
+        # issued after it, in that same second, the revocation time itself as `iat`.
+        if denied is not None or (revoked_before is not None
+                                  and issued_at < int(revoked_before)):
             raise InvalidToken("the token has been revoked")
         roles = claims.get("roles") or []
-        caller = context.Caller(user_id=str(claims["sub"]), tier=str(claims.get("tier", "free")),
+        caller = context.Caller(user_id=user_id, tier=str(claims.get("tier", "free")),
                                 roles=tuple(str(role) for role in roles))
-        return VerifiedToken(caller, str(claims["jti"]), int(claims["exp"]))
+        auth_time = claims.get("auth_time")
+        return VerifiedToken(caller, str(claims["jti"]), int(claims["exp"]), issued_at,
+                             int(auth_time) if isinstance(auth_time, int) else None)
 
 
 class AuthenticationMiddleware:

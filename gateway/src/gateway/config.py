@@ -1,7 +1,8 @@
 """Settings of the gateway: `GATEWAY_*` variables plus the platform's (see kit settings).
 
 The Helm chart sets the same names (GATEWAY_<SERVICE>_GRPC_TARGET, GATEWAY_<SERVICE>_WEBHOOK_URL,
-GATEWAY_CORS_ORIGINS as a comma-separated list, GATEWAY_SPA_BASE_URL, GATEWAY_MAX_BODY_BYTES).
+GATEWAY_CORS_ORIGINS as a comma-separated list, GATEWAY_SPA_BASE_URL, GATEWAY_MAX_BODY_BYTES,
+GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from career_kit.settings import PlatformSettings
@@ -23,6 +24,9 @@ class GatewaySettings(BaseSettings):
 
     host: str = "0.0.0.0"
     http_port: int = 8000
+    # The ops port: /metrics, /healthz and /readyz for Prometheus and the kubelet, served by this
+    # process but never routed by the Ingress (routers/ops.py says what lives on which port).
+    metrics_port: int = 9000
     # Browser origins allowed to call the API with credentials. "*" is refused: with credentials
     # it would let any web page act as the signed-in user.
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
@@ -85,6 +89,14 @@ class GatewaySettings(BaseSettings):
             raise ValueError("GATEWAY_SPA_BASE_URL must be an http(s) URL without query or "
                              "fragment, e.g. https://app.example.com")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _distinct_ports(self) -> GatewaySettings:
+        # Both servers bind at start-up; one port for both would fail with an "address already
+        # in use" that names no setting.
+        if self.metrics_port == self.http_port:
+            raise ValueError("GATEWAY_METRICS_PORT must differ from GATEWAY_HTTP_PORT")
+        return self
 
     def grpc_targets(self) -> dict[str, str]:
         """Service name -> host:port of its gRPC server."""

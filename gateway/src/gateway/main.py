@@ -2,7 +2,8 @@
 
 `create_app` wires settings, problem handlers, middlewares and routers; its lifespan opens what
 requests share (a gRPC channel per service, a Redis client, the webhook HTTP client) and closes
-them at shutdown. Handlers get them through the aliases in deps.py.
+them at shutdown; in between it also serves the ops port (metrics, readiness: routers/ops.py).
+Handlers get them through the aliases in deps.py.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 state["rate_limiter"] = RateLimiter(
                     redis, tier_multipliers=settings.rate_limit_tier_multipliers,
                     key_prefix=settings.platform.redis_key_prefix)
-            yield state
+            # Metrics and the detailed readiness on their own port, which the Ingress never
+            # routes to; stopped before the clients and Redis its /readyz uses are closed.
+            async with ops.serve_ops_port(settings, clients, redis):
+                yield state
         finally:
             await security_events.close()  # before the Redis client and channels it uses
             await webhook_http.aclose()

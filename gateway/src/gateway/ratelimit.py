@@ -1,34 +1,47 @@
 """Rate limits in Redis, shared by every gateway replica.
 
 Each rule names the requests it covers (method + path prefix), a budget per window and who it
-is counted for: the client IP, or the signed-in user (falling back to the IP for anonymous
-calls). Budgets for users grow with their plan tier. Counting is a sliding log in a Redis
-sorted set, updated by one Lua script so that concurrent replicas never over-admit, with
-Redis's own clock so replicas agree on time. Every answer under a rule carries `RateLimit-*`
-headers; an exhausted budget is a 429 problem+json with `Retry-After`, logged, and reported
-to the auth service as a `rate_limit_exceeded` security event (security_events.py: in the
+is counted for: the client IP, the signed-in user (falling back to the IP for anonymous
+calls), or an e-mail address. Budgets for users grow with their plan tier. The middleware
+applies the IP and user rules; it never reads bodies, so the routes that take an address
+(forgot-password, resend-verification) apply the e-mail rules themselves with
+`enforce_email_budget`, where the address is known only as a keyed hash (`email_key`).
+Counting is a sliding log in a Redis sorted set, updated by one Lua script so that concurrent
+replicas never over-admit, with Redis's own clock so replicas agree on time. Every answer
+under a rule carries `RateLimit-*` headers (of the tighter budget, when a route counted one
+too); an exhausted budget is a 429 problem+json with `Retry-After`, logged, and reported to the
+auth service as a `rate_limit_exceeded` security event (security_events.py: in the
 background, at most once per rule, key and window). If Redis is unreachable the gateway fails
 open (availability over strictness) and logs it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import uuid
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from career_kit import context
-from gateway.problems import problem_response
+from gateway.problems import Problem, problem_response
 from gateway.security_events import SecurityEventReporter
 
 log = logging.getLogger("gateway.ratelimit")
+
+# Who a budget is counted for.
+KeyKind = Literal["ip", "user", "email"]
 
 
 @dataclass(frozen=True)
@@ -40,24 +53,26 @@ class Rule:
     limit: int
     window_seconds: int
     methods: frozenset[str] = frozenset()  # empty: every method
-    per: Literal["ip", "user"] = "user"
+    per: KeyKind = "user"
 
     def matches(self, method: str, path: str) -> bool:
         return path.startswith(self.path_prefix) and (not self.methods or method in self.methods)
 
 
-def _post(name: str, prefix: str, limit: int, window: int, per: Literal["ip", "user"]) -> Rule:
+def _post(name: str, prefix: str, limit: int, window: int, per: KeyKind) -> Rule:
     return Rule(name, prefix, limit, window, frozenset({"POST"}), per)
 
 
-# The seed specification's table. The first matching rule applies, so specific rules come
-# before the general /api/ budget.
+# The seed specification's table (its per-e-mail rows are below). The first matching rule
+# applies, so specific rules come before the general /api/ budget.
 DEFAULT_RULES: tuple[Rule, ...] = (
     _post("login", "/auth/login", 5, 15 * 60, "ip"),
     _post("register", "/auth/register", 3, 3600, "ip"),
-    _post("password_reset", "/auth/forgot-password", 3, 3600, "ip"),
-    # Not in the seed's table, but each call may send an e-mail: same budget as a reset.
-    _post("resend_verification", "/auth/resend-verification", 3, 3600, "ip"),
+    # Per IP as well as per address (below), and looser: the per-address budget protects each
+    # mailbox, this one stops a client from spraying mail over many addresses (10 an hour),
+    # while people behind one NAT or office proxy can still each ask for their own.
+    _post("password_reset", "/auth/forgot-password", 10, 3600, "ip"),
+    _post("resend_verification", "/auth/resend-verification", 10, 3600, "ip"),
     # The second login step guesses 6 digits: as strict as the password step.
     _post("two_factor_login", "/auth/2fa/login", 5, 15 * 60, "ip"),
     Rule("oauth", "/auth/oauth/", 20, 3600, per="ip"),
@@ -67,6 +82,13 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _post("uploads", "/api/uploads", 20, 3600, "user"),
     Rule("api", "/api/", 100, 3600),
 )
+
+# Per e-mail address, whether or not it has an account (the answer must not tell), counted
+# by the routes (`enforce_email_budget`). Password reset is the seed's "3 per hour per
+# e-mail"; resending the verification mail is not in its table, but each call may send one.
+PASSWORD_RESET_PER_EMAIL = _post("password_reset", "/auth/forgot-password", 3, 3600, "email")
+RESEND_VERIFICATION_PER_EMAIL = _post("resend_verification", "/auth/resend-verification", 3,
+                                      3600, "email")
 
 # How many times the base budget each plan gets on per-user rules.
 DEFAULT_TIER_MULTIPLIERS: Mapping[str, float] = {"free": 1, "pro": 5, "premium": 10, "admin": 100}
@@ -100,8 +122,9 @@ class Decision:
     remaining: int
     reset_seconds: int
     rule: Rule
-    # Who the budget was counted for: "ip" or "user", and the address or user id.
-    key_kind: Literal["ip", "user"]
+    # Who the budget was counted for: "ip", "user" or "email", and the IP address, the user
+    # id or the e-mail address's `email_key`.
+    key_kind: KeyKind
     key: str
 
     def headers(self) -> dict[str, str]:
@@ -114,6 +137,24 @@ class Decision:
         if not self.allowed:
             headers["Retry-After"] = str(self.reset_seconds)
         return headers
+
+    def refusal_detail(self) -> str:
+        return (f"Too many requests: at most {self.limit} per {self.rule.window_seconds} s for "
+                f"this action. Retry in {self.reset_seconds} s.")
+
+
+# The decision of the middleware's rule for the current request, for a route that counts a
+# budget of its own and must answer with the tighter of the two (`enforce_email_budget`).
+current_decision: ContextVar[Decision | None] = ContextVar("rate_limit_decision", default=None)
+
+
+def email_key(email: str, secret: bytes) -> str:
+    """How an e-mail address is named in rate-limit keys and reports: an HMAC-SHA256, keyed
+    with a server secret, of its trimmed lower-case form (auth matches addresses regardless of
+    case). Redis never holds the address, and without the secret nobody can test whether a
+    given address is counted there."""
+    normalised = email.strip().lower().encode()
+    return hmac.new(secret, b"ratelimit-email:" + normalised, hashlib.sha256).hexdigest()[:32]
 
 
 class RateLimiter:
@@ -133,13 +174,18 @@ class RateLimiter:
 
     async def check(self, rule: Rule, client_ip: str,
                     caller: context.Caller | None) -> Decision:
-        limit = rule.limit
-        key_kind: Literal["ip", "user"]
+        """Count a request against an IP or user rule."""
         if rule.per == "user" and caller is not None:
-            key_kind, subject = "user", caller.user_id
-            limit = max(1, math.floor(limit * self.tier_multipliers.get(caller.tier, 1)))
-        else:
-            key_kind, subject = "ip", client_ip
+            limit = max(1, math.floor(rule.limit * self.tier_multipliers.get(caller.tier, 1)))
+            return await self._count(rule, "user", caller.user_id, limit)
+        return await self._count(rule, "ip", client_ip, rule.limit)
+
+    async def check_email(self, rule: Rule, address_key: str) -> Decision:
+        """Count a request against an e-mail rule, for the address named by `email_key`."""
+        return await self._count(rule, "email", address_key, rule.limit)
+
+    async def _count(self, rule: Rule, key_kind: KeyKind, subject: str,
+                     limit: int) -> Decision:
         key = f"{self.key_prefix}ratelimit:{rule.name}:{key_kind}:{subject}"
         allowed, count, reset_ms = await self._script(
             keys=[key], args=[rule.window_seconds * 1000, limit, uuid.uuid4().hex])
@@ -173,33 +219,69 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         if not decision.allowed:
-            caller = context.caller.get()
-            log.warning("rate limit exceeded", extra={
-                "security_event": "rate_limit_exceeded", "rule": rule.name, "ip": client_ip,
-                "path": scope["path"]})
-            reporter: SecurityEventReporter | None = state.get("security_events")
-            if reporter is not None:
-                reporter.rate_limit_exceeded(
-                    rule=rule.name, key_kind=decision.key_kind, key=decision.key,
-                    limit=decision.limit, window_seconds=rule.window_seconds,
-                    method=scope["method"], path=scope["path"], client_ip=client_ip,
-                    user_id=caller.user_id if caller is not None else "")
+            _record_refusal(state.get("security_events"), decision, method=scope["method"],
+                            path=scope["path"], client_ip=client_ip)
             response = problem_response(
-                429, f"Too many requests: at most {decision.limit} per "
-                     f"{rule.window_seconds} s for this action. Retry in "
-                     f"{decision.reset_seconds} s.",
-                instance=scope["path"], type_="rate-limit-exceeded",
-                headers=decision.headers())
+                429, decision.refusal_detail(), instance=scope["path"],
+                type_="rate-limit-exceeded", headers=decision.headers())
             await response(scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            # A route that counted a tighter budget of its own already set these headers.
+            if message["type"] == "http.response.start" and \
+                    "ratelimit-limit" not in Headers(raw=message.get("headers", [])):
                 headers = list(message.get("headers", []))
                 headers += [(k.lower().encode(), v.encode())
                             for k, v in decision.headers().items()]
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        token = current_decision.set(decision)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            current_decision.reset(token)
+
+
+def _record_refusal(reporter: SecurityEventReporter | None, decision: Decision, *, method: str,
+                    path: str, client_ip: str) -> None:
+    """Log a 429 and report it to auth as a security event (in the background)."""
+    caller = context.caller.get()
+    rule = decision.rule
+    log.warning("rate limit exceeded", extra={
+        "security_event": "rate_limit_exceeded", "rule": rule.name,
+        "key_kind": decision.key_kind, "ip": client_ip, "path": path})
+    if reporter is not None:
+        reporter.rate_limit_exceeded(
+            rule=rule.name, key_kind=decision.key_kind, key=decision.key,
+            limit=decision.limit, window_seconds=rule.window_seconds, method=method,
+            path=path, client_ip=client_ip, user_id=caller.user_id if caller is not None else "")
+
+
+async def enforce_email_budget(request: Request, response: Response, rule: Rule, email: str,
+                               secret: bytes) -> None:
+    """Count this request against `rule` for `email` (any address: whether it has an account
+    must not show), with the limiter and reporter of the app's lifespan state. Over budget:
+    logged, reported and a 429 Problem with `Retry-After`. Otherwise `response` gets the
+    `RateLimit-*` headers of this budget when it is tighter than the middleware's (which then
+    adds none). Like the middleware, lets the request through if Redis is unavailable."""
+    limiter: RateLimiter | None = getattr(request.state, "rate_limiter", None)
+    if limiter is None:
+        return
+    try:
+        decision = await limiter.check_email(rule, email_key(email, secret))
+    except (RedisError, OSError):
+        log.warning("rate limiter unavailable; request let through",
+                    extra={"rule": rule.name, "key_kind": "email"}, exc_info=True)
+        return
+    client_ip = request.client.host if request.client else "unknown"
+    if not decision.allowed:
+        _record_refusal(getattr(request.state, "security_events", None), decision,
+                        method=request.method, path=request.url.path, client_ip=client_ip)
+        raise Problem(429, decision.refusal_detail(), type_="rate-limit-exceeded",
+                      headers=decision.headers())
+    other = current_decision.get()
+    if other is None or decision.remaining <= other.remaining:
+        response.headers.update(decision.headers())
 

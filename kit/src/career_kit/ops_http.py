@@ -1,5 +1,5 @@
-"""The HTTP side of a service: /healthz, /readyz, /metrics, plus routes a service adds
-(billing and social receive third-party webhooks here)."""
+"""The HTTP ops side of a process: /healthz, /readyz, /metrics, plus routes it adds (billing
+and social receive third-party webhooks here; the gateway adds /readyz/{service})."""
 
 from __future__ import annotations
 
@@ -23,10 +23,7 @@ def ops_app(readiness: Readiness, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        checks = await readiness.check()
-        ready = Readiness.ready(checks)
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                            status_code=200 if ready else 503)
+        return await readiness_response(readiness)
 
     async def metrics(_: Request) -> Response:
         body, content_type = render_latest()
@@ -43,6 +40,15 @@ def ops_app(readiness: Readiness, extra_routes: Sequence[BaseRoute] = ()) -> Sta
                 *extra_routes],
         exception_handlers={404: not_found},
     )
+
+
+async def readiness_response(readiness: Readiness) -> Response:
+    """Run the probes: 200 "ready" when every one answered, else 503 "not ready", with each
+    probe's result under "checks" (the shape of every /readyz, for routes beside ops_app's)."""
+    checks = await readiness.check()
+    ready = Readiness.ready(checks)
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)
 
 
 class EmbeddedServer(uvicorn.Server):

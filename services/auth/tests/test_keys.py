@@ -36,10 +36,11 @@ def test_rotation_publishes_every_key_and_signs_with_the_first(signing_key_pem) 
     kids = [key["kid"] for key in jwks["keys"]]
     assert kids == [SigningKeys.from_pem(new_pem).signing.kid, old.signing.kid]
 
+    now = datetime.now(UTC)
     issued_before = AccessTokenIssuer(old, timedelta(minutes=15)).issue(
-        user_id="u-1", tier="free", roles=[], session_id="s-1", now=datetime.now(UTC))
+        user_id="u-1", tier="free", roles=[], session_id="s-1", now=now, auth_time=now)
     issued_after = AccessTokenIssuer(ring, timedelta(minutes=15)).issue(
-        user_id="u-1", tier="free", roles=[], session_id="s-1", now=datetime.now(UTC))
+        user_id="u-1", tier="free", roles=[], session_id="s-1", now=now, auth_time=now)
     keyset = jwt.PyJWKSet.from_dict(jwks)
     for token in (issued_before.token, issued_after.token):
         kid = jwt.get_unverified_header(token)["kid"]

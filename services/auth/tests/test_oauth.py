@@ -11,14 +11,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import grpc
 import httpx
+import jwt
 import pyotp
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import SecretStr
 
 from career.auth.v1 import auth_pb2, events_pb2
 from devstack.fakes.identity import FakeIdentityProvider
 
 BASE = "http://gateway.test"
+NEW_PASSWORD = "a brand new passphrase"
 PROVIDERS = ("google", "linkedin", "x", "facebook")
 
 
@@ -230,3 +233,84 @@ async def test_provider_sign_in_of_a_two_factor_user_needs_the_second_step(auth,
         two_factor_token=reply.two_factor_token,
         code=pyotp.TOTP(setup.secret).at(time.time() + 30)))
     assert done.tokens.access_token and done.user.id == user.id
+
+
+# A user who signed up with a provider has no password: a recent sign-in stands in for it. ---
+
+
+def _auth_time(tokens: auth_pb2.TokenPair, minutes_ago: float = 0) -> Timestamp:
+    """The access token's auth_time claim, as the gateway forwards it (optionally aged)."""
+    claims = jwt.decode(tokens.access_token, options={"verify_signature": False})
+    return Timestamp(seconds=int(claims["auth_time"] - minutes_ago * 60))
+
+
+async def _provider_user(auth, idp) -> auth_pb2.FinishOAuthResponse:
+    idp.add_user("google", sub=_sub(), email=f"ann-{_sub()}@example.com")
+    return await finish(auth, "google", await round_trip(auth, "google"))
+
+
+async def test_a_user_without_password_sets_one_after_a_recent_sign_in(auth, idp) -> None:
+    reply = await _provider_user(auth, idp)
+    user, tokens = reply.user, reply.tokens
+
+    for auth_time in (None, _auth_time(tokens, minutes_ago=11)):
+        stale = await auth.error("ChangePassword", auth_pb2.ChangePasswordRequest(
+            new_password=NEW_PASSWORD, refresh_token=tokens.refresh_token,
+            auth_time=auth_time), as_user=user.id)
+        assert stale.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "Sign in again" in stale.details()
+    guessed = await auth.error("ChangePassword", auth_pb2.ChangePasswordRequest(
+        current_password="something", new_password=NEW_PASSWORD,
+        auth_time=_auth_time(tokens)), as_user=user.id)
+    assert guessed.code() == grpc.StatusCode.INVALID_ARGUMENT
+    [(password_hash,)] = await auth.rows("SELECT password_hash FROM users")
+    assert password_hash is None
+
+    changed = await auth.call("ChangePassword", auth_pb2.ChangePasswordRequest(
+        new_password=NEW_PASSWORD, refresh_token=tokens.refresh_token,
+        auth_time=_auth_time(tokens, minutes_ago=9)), as_user=user.id)
+    assert changed.session_id == tokens.session_id and changed.access_token
+    signed_in = await auth.call("Login", auth_pb2.LoginRequest(email=user.email,
+                                                               password=NEW_PASSWORD))
+    assert signed_in.user.id == user.id
+    [(detail,)] = await auth.rows("SELECT detail FROM security_events "
+                                  "WHERE kind = 'password_changed'")
+    assert detail["first_password"] is True
+    # From now on the password is what proves it is them.
+    without = await auth.error("ChangePassword", auth_pb2.ChangePasswordRequest(
+        new_password="a third passphrase", auth_time=_auth_time(tokens)), as_user=user.id)
+    assert without.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_user_without_password_deletes_the_account_after_a_recent_sign_in(
+        auth, idp) -> None:
+    reply = await _provider_user(auth, idp)
+    user, tokens = reply.user, reply.tokens
+    for auth_time in (None, _auth_time(tokens, minutes_ago=11)):
+        stale = await auth.error("DeleteMe", auth_pb2.DeleteMeRequest(auth_time=auth_time),
+                                 as_user=user.id)
+        assert stale.code() == grpc.StatusCode.PERMISSION_DENIED
+    guessed = await auth.error("DeleteMe", auth_pb2.DeleteMeRequest(
+        password="something", auth_time=_auth_time(tokens)), as_user=user.id)
+    assert guessed.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert await auth.published("user.deleted", events_pb2.UserDeleted) == []
+
+    # Signing in again with the provider is the confirmation.
+    again = await finish(auth, "google", await round_trip(auth, "google"))
+    await auth.call("DeleteMe", auth_pb2.DeleteMeRequest(auth_time=_auth_time(again.tokens)),
+                    as_user=user.id)
+    [deleted] = await auth.published("user.deleted", events_pb2.UserDeleted)
+    assert deleted.user_id == user.id
+    assert await auth.rows("SELECT 1 FROM users") == []
+
+
+async def test_a_user_without_password_can_also_set_one_by_email(auth, idp) -> None:
+    user = (await _provider_user(auth, idp)).user
+    await auth.call("ForgotPassword", auth_pb2.ForgotPasswordRequest(email=user.email))
+    [request] = await auth.published("user.password_reset_requested",
+                                     events_pb2.PasswordResetRequested)
+    await auth.call("ResetPassword", auth_pb2.ResetPasswordRequest(
+        token=request.token, new_password=NEW_PASSWORD))
+    signed_in = await auth.call("Login", auth_pb2.LoginRequest(email=user.email,
+                                                               password=NEW_PASSWORD))
+    assert signed_in.user.id == user.id

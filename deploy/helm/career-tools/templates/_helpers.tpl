@@ -112,7 +112,8 @@ Numbers come back as floats from fromYaml: print them through `int`.
 
 {{/*
 Non-secret settings of every pod (the ConfigMap's data). Ports are fixed by the image's
-contract: gRPC 50051 and HTTP 8080 in each service, HTTP 8000 in the gateway.
+contract: gRPC 50051 and HTTP 8080 in each service, HTTP 8000 (the API) and 9000 (metrics and
+probes) in the gateway.
 */}}
 {{- define "career-tools.configData" -}}
 {{- $data := dict
@@ -120,6 +121,7 @@ contract: gRPC 50051 and HTTP 8080 in each service, HTTP 8000 in the gateway.
   "LOG_LEVEL" .Values.config.logLevel
   "EVENTS_NAMESPACE" .Values.config.eventsNamespace
   "GATEWAY_HTTP_PORT" "8000"
+  "GATEWAY_METRICS_PORT" "9000"
   "GATEWAY_CORS_ORIGINS" (join "," .Values.gateway.corsOrigins)
   "GATEWAY_MAX_BODY_BYTES" (.Values.gateway.maxBodyBytes | int64 | toString)
 }}

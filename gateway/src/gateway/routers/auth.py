@@ -11,7 +11,16 @@ browser spend it. Clients without cookies may send the refresh token in the body
 Change-password keeps the session it is called from and ends the others. The gateway names
 that session by the refresh cookie (or a refresh token in the body): the bearer token already
 authenticates the call, so the cookie only says which session to keep and needs no CSRF check.
-Without either, every session of the user ends.
+Without either, every session of the user ends. Every access token issued before the change
+stops working, the caller's too, so the kept session's new access token is in the answer.
+A user who signed up with a provider has no password: they set a first one with an empty
+`current_password`, and delete their account without one, within ten minutes of signing in
+(auth checks the access token's `auth_time`, which the gateway forwards). Forgot/reset
+password also works for them.
+
+Forgot-password and resend-verification each send mail to the address in the body: besides
+the middleware's per-IP budget, they spend a budget per address (ratelimit.py), the same for
+addresses with and without an account.
 
 Two-factor authentication (/auth/2fa/...): setup returns the TOTP secret and its otpauth URI,
 enable checks a first code and returns ten recovery codes (shown once), disable needs the
@@ -35,9 +44,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
 from career.auth.v1 import auth_pb2
-from gateway.access_tokens import CurrentCaller, current_token
+from gateway.access_tokens import CurrentCaller, VerifiedToken, current_token
 from gateway.clients import ClientsDep
+from gateway.deps import SettingsDep
 from gateway.problems import Problem
+from gateway.ratelimit import (
+    PASSWORD_RESET_PER_EMAIL,
+    RESEND_VERIFICATION_PER_EMAIL,
+    enforce_email_budget,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -170,10 +185,24 @@ class ResetPasswordIn(BaseModel):
 
 
 class ChangePasswordIn(BaseModel):
-    current_password: str = Field(max_length=256)
+    # Empty for an account without a password (signed up with a provider), which sets its
+    # first one this way within ten minutes of signing in.
+    current_password: str = Field(default="", max_length=256)
     new_password: str = Field(max_length=256)
     # Only for clients without the refresh cookie: names the session to keep.
     refresh_token: str | None = None
+
+
+class PasswordChangedOut(BaseModel):
+    """Every other session ended, and every access token issued so far stopped working, the
+    caller's own too: the kept session goes on with this access token (its refresh token is
+    unchanged). Without a session to keep, every session ended and the token fields are null."""
+
+    revoked_sessions: int
+    access_token: str | None
+    token_type: str = "Bearer"
+    expires_at: datetime | None
+    session_id: str | None
 
 
 class PreferencesPatch(BaseModel):
@@ -196,7 +225,9 @@ class UpdateMeIn(BaseModel):
 
 
 class DeleteMeIn(BaseModel):
-    password: str = Field(max_length=256)
+    # Empty (or no body at all) for an account without a password, which confirms with a
+    # sign-in within the last ten minutes instead.
+    password: str = Field(default="", max_length=256)
 
 
 def _time(ts: Timestamp, present: bool = True) -> datetime | None:
@@ -257,6 +288,16 @@ def _refresh_token_from(request: Request, body: RefreshIn | None) -> str:
         raise Problem(403, f"The {CSRF_HEADER} header must repeat the {CSRF_COOKIE} cookie.",
                       type_="csrf-token-mismatch")
     return cookie
+
+
+def _auth_time(token: VerifiedToken) -> Timestamp | None:
+    """The sign-in time auth asks for when an account has no password to confirm with."""
+    return Timestamp(seconds=token.auth_time) if token.auth_time is not None else None
+
+
+def _email_hash_key(settings: SettingsDep) -> bytes:
+    # The internal secret is the one server-side secret every gateway replica shares.
+    return settings.platform.internal_secret.get_secret_value().encode()
 
 
 def _client(request: Request) -> tuple[str, str]:
@@ -442,7 +483,10 @@ _RESET_ACCEPTED = AcceptedOut(
 @router.post("/auth/resend-verification", response_model=AcceptedOut,
              status_code=status.HTTP_202_ACCEPTED,
              summary="Send the verification e-mail again (same answer for every address)")
-async def resend_verification(body: EmailIn, clients: ClientsDep) -> AcceptedOut:
+async def resend_verification(body: EmailIn, request: Request, response: Response,
+                              clients: ClientsDep, settings: SettingsDep) -> AcceptedOut:
+    await enforce_email_budget(request, response, RESEND_VERIFICATION_PER_EMAIL, body.email,
+                               _email_hash_key(settings))
     await clients.auth.ResendVerification(auth_pb2.ResendVerificationRequest(email=body.email))
     return _VERIFICATION_ACCEPTED
 
@@ -450,7 +494,10 @@ async def resend_verification(body: EmailIn, clients: ClientsDep) -> AcceptedOut
 @router.post("/auth/forgot-password", response_model=AcceptedOut,
              status_code=status.HTTP_202_ACCEPTED,
              summary="E-mail a password reset link (same answer for every address)")
-async def forgot_password(body: EmailIn, clients: ClientsDep) -> AcceptedOut:
+async def forgot_password(body: EmailIn, request: Request, response: Response,
+                          clients: ClientsDep, settings: SettingsDep) -> AcceptedOut:
+    await enforce_email_budget(request, response, PASSWORD_RESET_PER_EMAIL, body.email,
+                               _email_hash_key(settings))
     await clients.auth.ForgotPassword(auth_pb2.ForgotPasswordRequest(email=body.email))
     return _RESET_ACCEPTED
 
@@ -465,17 +512,24 @@ async def reset_password(body: ResetPasswordIn, clients: ClientsDep) -> Response
     return response
 
 
-@router.post("/auth/change-password", status_code=status.HTTP_204_NO_CONTENT,
-             summary="Change the password; every other session ends")
+@router.post("/auth/change-password", response_model=PasswordChangedOut,
+             summary="Change (or, without one yet, set) the password; every other session "
+                     "ends, this one continues with a new access token")
 async def change_password(body: ChangePasswordIn, request: Request, caller: CurrentCaller,
-                          clients: ClientsDep) -> Response:
+                          clients: ClientsDep) -> PasswordChangedOut:
+    token = current_token.get()
+    assert token is not None
     message = auth_pb2.ChangePasswordRequest(current_password=body.current_password,
-                                             new_password=body.new_password)
+                                             new_password=body.new_password,
+                                             auth_time=_auth_time(token))
     current_session = body.refresh_token or request.cookies.get(REFRESH_COOKIE)
     if current_session:
         message.refresh_token = current_session
-    await clients.auth.ChangePassword(message)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    reply = await clients.auth.ChangePassword(message)
+    return PasswordChangedOut(
+        revoked_sessions=reply.revoked_sessions, access_token=reply.access_token or None,
+        expires_at=_time(reply.access_expires_at, reply.HasField("access_expires_at")),
+        session_id=reply.session_id or None)
 
 
 @router.patch("/auth/me", response_model=UserOut,
@@ -496,13 +550,15 @@ async def update_me(body: UpdateMeIn, caller: CurrentCaller, clients: ClientsDep
 
 
 @router.delete("/auth/me", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Delete the signed-in user's account (confirmed with the password)")
-async def delete_me(body: DeleteMeIn, caller: CurrentCaller, clients: ClientsDep) -> Response:
+               summary="Delete the signed-in user's account (confirmed with the password, or "
+                       "without one, by a sign-in within ten minutes)")
+async def delete_me(caller: CurrentCaller, clients: ClientsDep,
+                    body: Annotated[DeleteMeIn | None, Body()] = None) -> Response:
     token = current_token.get()
     assert token is not None
     await clients.auth.DeleteMe(auth_pb2.DeleteMeRequest(
-        password=body.password, access_jti=token.jti,
-        access_expires_at=Timestamp(seconds=token.expires_at)))
+        password=body.password if body else "", access_jti=token.jti,
+        access_expires_at=Timestamp(seconds=token.expires_at), auth_time=_auth_time(token)))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_session_cookies(response)
     return response

@@ -204,11 +204,16 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def ChangePassword(self, request: auth_pb2.ChangePasswordRequest,
                              ctx: grpc.aio.ServicerContext) -> auth_pb2.ChangePasswordResponse:
-        revoked = await self._unit(lambda s: self.service.change_password(
+        change = await self._unit(lambda s: self.service.change_password(
             s, caller_id=_caller_id(), current_password=request.current_password,
             new_password=request.new_password, refresh_token=request.refresh_token,
-            session_id=request.session_id))
-        return auth_pb2.ChangePasswordResponse(revoked_sessions=revoked)
+            session_id=request.session_id, auth_time=_datetime(request, "auth_time")))
+        reply = auth_pb2.ChangePasswordResponse(revoked_sessions=change.revoked_sessions)
+        if change.access is not None and change.session_id is not None:
+            reply.access_token = change.access.token
+            reply.access_expires_at.CopyFrom(_timestamp(change.access.expires_at))
+            reply.session_id = str(change.session_id)
+        return reply
 
     async def UpdateMe(self, request: auth_pb2.UpdateMeRequest,
                        ctx: grpc.aio.ServicerContext) -> auth_pb2.User:
@@ -226,7 +231,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         await self._unit(lambda s: self.service.delete_me(
             s, caller_id=_caller_id(), password=request.password,
             access_jti=request.access_jti,
-            access_expires_at=_datetime(request, "access_expires_at")))
+            access_expires_at=_datetime(request, "access_expires_at"),
+            auth_time=_datetime(request, "auth_time")))
         return auth_pb2.DeleteMeResponse()
 
     async def GetJwks(self, request: auth_pb2.GetJwksRequest,

@@ -100,6 +100,9 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     user_agent: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(INET)
+    # When the user signed in to start this session (the access tokens' `auth_time`): the
+    # same on every token rotated from that sign-in.
+    authenticated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SecurityEvent(Base):

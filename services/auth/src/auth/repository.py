@@ -1,5 +1,5 @@
 """All storage of the auth service: SQL on users, refresh tokens, e-mail tokens and security
-events, and the access-token denylist in Redis."""
+events, and the access-token denylist (by jti, and per user by issue time) in Redis."""
 
 from __future__ import annotations
 
@@ -134,10 +134,11 @@ class ActiveSession:
 class RefreshTokenRepository:
     async def add(self, session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID,
                   token_hash: bytes, created_at: datetime, expires_at: datetime,
-                  user_agent: str | None, ip: str | None) -> None:
+                  authenticated_at: datetime, user_agent: str | None, ip: str | None) -> None:
         session.add(RefreshToken(user_id=user_id, family_id=family_id, token_hash=token_hash,
                                  created_at=created_at, expires_at=expires_at,
-                                 user_agent=user_agent, ip=ip))
+                                 authenticated_at=authenticated_at, user_agent=user_agent,
+                                 ip=ip))
         await session.flush()
 
     async def get_by_hash_for_update(self, session: AsyncSession,
@@ -174,6 +175,13 @@ class RefreshTokenRepository:
 
     async def family_owner(self, session: AsyncSession, family_id: uuid.UUID) -> uuid.UUID | None:
         statement = select(RefreshToken.user_id).where(RefreshToken.family_id == family_id).limit(1)
+        return (await session.scalars(statement)).one_or_none()
+
+    async def family_authenticated_at(self, session: AsyncSession,
+                                      family_id: uuid.UUID) -> datetime | None:
+        """When the session was signed into (every token of a family has the same time)."""
+        statement = (select(RefreshToken.authenticated_at)
+                     .where(RefreshToken.family_id == family_id).limit(1))
         return (await session.scalars(statement)).one_or_none()
 
     async def list_active(self, session: AsyncSession, user_id: uuid.UUID,
@@ -286,15 +294,33 @@ class RecoveryCodeRepository:
         return result.first() is not None
 
 
+# KEYS[1] the user's marker; ARGV: revocation time (Unix seconds), TTL in seconds. The marker
+# only moves forward: a revocation computed on an auth replica whose clock is behind must not
+# bring back tokens a later one revoked.
+_REVOKE_BEFORE = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local before = math.max(current, tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], before, 'EX', tonumber(ARGV[2]))
+return before
+"""
+
+
 class AccessTokenDenylist:
-    """Access tokens revoked before they expire, by jti (the gateway checks the same keys)."""
+    """Access tokens revoked before they expire, in Redis, where the gateway checks them (the
+    key names are a contract with gateway/access_tokens.py): one token by its jti (logout),
+    or every token of a user issued before a time (logout everywhere, password reset or
+    change, deletion, a stolen refresh token)."""
 
     def __init__(self, redis: aioredis.Redis, key_prefix: str) -> None:
         self.redis = redis
         self.key_prefix = key_prefix
+        self._revoke_before = redis.register_script(_REVOKE_BEFORE)
 
     def key(self, jti: str) -> str:
         return f"{self.key_prefix}auth:denylist:{jti}"
+
+    def user_key(self, user_id: uuid.UUID) -> str:
+        return f"{self.key_prefix}auth:revoked-before:{user_id}"
 
     async def add(self, jti: str, ttl_seconds: int) -> None:
         if ttl_seconds > 0:
@@ -302,3 +328,14 @@ class AccessTokenDenylist:
 
     async def contains(self, jti: str) -> bool:
         return bool(await self.redis.exists(self.key(jti)))
+
+    async def revoke_before(self, user_id: uuid.UUID, before: int, ttl_seconds: int) -> int:
+        """Revoke the user's access tokens whose `iat` is below `before` (Unix seconds) for
+        `ttl_seconds`, by then all expired; returns the time in force (never earlier)."""
+        return int(await self._revoke_before(keys=[self.user_key(user_id)],
+                                             args=[before, ttl_seconds]))
+
+    async def revoked_before(self, user_id: uuid.UUID) -> int | None:
+        """The time before which the user's access tokens are revoked, if any."""
+        value = await self.redis.get(self.user_key(user_id))
+        return int(value) if value is not None else None

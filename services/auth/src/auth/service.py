@@ -8,6 +8,7 @@ for failures whose bookkeeping must commit)."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import re
 import uuid
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import events, two_factor
@@ -62,6 +64,12 @@ MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 100
 MAX_USER_AGENT_LENGTH = 512
 MAX_JTI_LENGTH = 128
+# How long after signing in a user may do what would otherwise need their password: delete an
+# account that has none, or set a first password.
+RECENT_SIGN_IN = timedelta(minutes=10)
+# Redis keeps a revocation this much longer than an access token lives: the gateway accepts a
+# token a few seconds past its expiry (clock leeway).
+REVOCATION_MARGIN_SECONDS = 60
 # Deliberately loose: the real check is the verification e-mail.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -119,6 +127,7 @@ LINK = "link"
 WRONG_CODE = "the code is wrong or was already used"
 TWO_FACTOR_EXPIRED = "this sign-in has expired; sign in again"
 
+log = logging.getLogger("auth.service")
 
 
 class SecurityEvents:
@@ -158,6 +167,16 @@ class IssuedTokens:
     refresh_token: str
     refresh_expires_at: datetime
     session_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """A changed password: how many other sessions ended, and the kept session's new access
+    token (its old one was revoked with every other), if a session was kept."""
+
+    revoked_sessions: int
+    access: AccessToken | None = None
+    session_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -398,8 +417,10 @@ class AuthService:
                                       password_hash=await self.passwords.hash(new_password))
         await self.email_tokens.use_all_of_user(session, user_id=user.id, purpose=RESET,
                                                 now=now)
-        # Whoever knew the old password may hold sessions: they all end.
+        # Whoever knew the old password may hold sessions: they all end, with their access
+        # tokens.
         revoked = await self.refresh_tokens.revoke_all_of_user(session, user.id, now)
+        await self._revoke_access_tokens(user.id, now)
         await self.security_events.add(session, kind=PASSWORD_RESET, user_id=user.id, ip=None,
                                        now=now, detail={"revoked_sessions": revoked})
         return revoked
@@ -426,27 +447,58 @@ class AuthService:
             raise RejectedAfterRecording(PermissionDenied("the password is wrong",
                                                           problem_type="wrong-password"))
 
+    def _require_recent_sign_in(self, auth_time: datetime | None, now: datetime,
+                                action: str) -> None:
+        """For users without a password: a sign-in within RECENT_SIGN_IN stands in for it, so
+        that an access token found later (a shared computer, a leak) cannot be used to take
+        the account over or delete it."""
+        if auth_time is None or now - auth_time > RECENT_SIGN_IN:
+            minutes = int(RECENT_SIGN_IN.total_seconds() // 60)
+            raise PermissionDenied(
+                f"Sign in again to {action}: it needs a sign-in within the last {minutes} "
+                "minutes.", problem_type="recent-sign-in-required")
+
     async def change_password(self, session: AsyncSession, *, caller_id: str | None,
                               current_password: str, new_password: str,
-                              refresh_token: str = "", session_id: str = "") -> int:
+                              refresh_token: str = "", session_id: str = "",
+                              auth_time: datetime | None = None) -> PasswordChange:
         """Set a new password and end the user's other sessions (all of them when the current
-        one is not named); returns how many ended."""
+        one is not named) and every access token issued so far; the kept session gets a new
+        one. A user without a password (signed up with a provider) sets a first one: no
+        current password, but a recent sign-in (`auth_time`)."""
         user = await self._signed_in_user(session, caller_id)
         check_password_rules(new_password)
-        if new_password == current_password:
-            raise InvalidArgument("the new password must differ from the current one",
-                                  problem_type="weak-password")
         now = self.clock()
-        await self._check_password(session, user, current_password, now)
+        first_password = user.password_hash is None
+        if first_password:
+            if current_password:
+                raise InvalidArgument("this account has no password yet: leave the current "
+                                      "password empty", problem_type="no-password")
+            self._require_recent_sign_in(auth_time, now, "set a password")
+        else:
+            if new_password == current_password:
+                raise InvalidArgument("the new password must differ from the current one",
+                                      problem_type="weak-password")
+            await self._check_password(session, user, current_password, now)
         keep = await self._current_session(session, user.id, refresh_token, session_id)
         await self.users.set_password(session, user, now=now,
                                       password_hash=await self.passwords.hash(new_password))
         revoked = await self.refresh_tokens.revoke_all_of_user(session, user.id, now,
                                                                except_family=keep)
+        # The per-user revocation cannot spare one session's access tokens, so the kept
+        # session gets a new one instead, issued at or after the revocation.
+        before = await self._revoke_access_tokens(user.id, now)
+        access = None
+        if keep is not None:
+            authenticated_at = await self.refresh_tokens.family_authenticated_at(session, keep)
+            assert authenticated_at is not None  # the family was just found
+            access = await self._access_token(user, keep, now, authenticated_at,
+                                              not_before=before)
         await self.security_events.add(
             session, kind=PASSWORD_CHANGED, user_id=user.id, ip=None, now=now,
-            detail={"revoked_sessions": revoked, "kept_session": keep and str(keep)})
-        return revoked
+            detail={"revoked_sessions": revoked, "kept_session": keep and str(keep),
+                    "first_password": first_password})
+        return PasswordChange(revoked, access, keep)
 
     async def _current_session(self, session: AsyncSession, user_id: uuid.UUID,
                                refresh_token: str, session_id: str) -> uuid.UUID | None:
@@ -487,16 +539,27 @@ class AuthService:
         return user
 
     async def delete_me(self, session: AsyncSession, *, caller_id: str | None, password: str,
-                        access_jti: str = "", access_expires_at: datetime | None = None) -> None:
-        """Delete the account after checking the password; sessions and e-mail tokens go with
-        it, the security events stay without the user's id."""
+                        access_jti: str = "", access_expires_at: datetime | None = None,
+                        auth_time: datetime | None = None) -> None:
+        """Delete the account after checking the password (for a user without one: that they
+        signed in recently, `auth_time`); sessions and e-mail tokens go with it, every access
+        token of the user stops working, the security events stay without the user's id."""
         user = await self._signed_in_user(session, caller_id)
         now = self.clock()
         ttl = self._denylist_ttl(access_jti, access_expires_at, now)
-        await self._check_password(session, user, password, now)
+        if user.password_hash is None:
+            if password:
+                raise InvalidArgument("this account has no password: sign in again instead "
+                                      "and leave the password empty",
+                                      problem_type="no-password")
+            self._require_recent_sign_in(auth_time, now, "delete the account")
+        else:
+            await self._check_password(session, user, password, now)
         user_id = user.id
         await self.users.delete(session, user)
         await self.outbox.add(session, events.user_deleted(user_id, now))
+        # Other services act on a valid token without asking auth: none may outlive the user.
+        await self._revoke_access_tokens(user_id, now)
         if ttl:
             await self.denylist.add(access_jti, ttl)
 
@@ -568,7 +631,8 @@ class AuthService:
             token = await self._two_factor_tokens().issue(str(user.id))
             return SignIn(user, two_factor_token=token)
         await self.users.record_login(session, user, now=now, password_hash=password_hash)
-        tokens = await self._issue(session, user, uuid.uuid4(), now, _user_agent(user_agent), ip)
+        tokens = await self._issue(session, user, uuid.uuid4(), now, _user_agent(user_agent), ip,
+                                   authenticated_at=now)
         await self.security_events.add(session, kind=LOGIN_SUCCEEDED, user_id=user.id, ip=ip,
                                        now=now, detail={"session_id": str(tokens.session_id),
                                                         "method": method})
@@ -595,15 +659,47 @@ class AuthService:
     # Tokens -------------------------------------------------------------------------------
 
     async def _issue(self, session: AsyncSession, user: User, family_id: uuid.UUID,
-                     now: datetime, user_agent: str | None, ip: str | None) -> IssuedTokens:
-        access = self.issuer.issue(user_id=user.id, tier=user.tier, roles=list(user.roles),
-                                   session_id=family_id, now=now)
+                     now: datetime, user_agent: str | None, ip: str | None, *,
+                     authenticated_at: datetime) -> IssuedTokens:
+        """A token pair of the session `family_id`, signed into at `authenticated_at`."""
+        access = await self._access_token(user, family_id, now, authenticated_at)
         refresh = new_refresh_token()
         expires_at = now + self.refresh_ttl
         await self.refresh_tokens.add(session, user_id=user.id, family_id=family_id,
                                       token_hash=hash_refresh_token(refresh), created_at=now,
-                                      expires_at=expires_at, user_agent=user_agent, ip=ip)
+                                      expires_at=expires_at, authenticated_at=authenticated_at,
+                                      user_agent=user_agent, ip=ip)
         return IssuedTokens(access, refresh, expires_at, family_id)
+
+    async def _access_token(self, user: User, family_id: uuid.UUID, now: datetime,
+                            authenticated_at: datetime, *,
+                            not_before: int | None = None) -> AccessToken:
+        """An access token of the session; its `iat` is at least the user's revocation time
+        (`not_before`, read from Redis unless given), so that it survives a revocation made
+        earlier in the same second."""
+        if not_before is None:
+            try:
+                not_before = await self.denylist.revoked_before(user.id)
+            except (RedisError, OSError):
+                # Without it, a token issued in the second of a revocation is refused until
+                # the user refreshes: not worth failing a sign-in for.
+                log.warning("revocation time unavailable; token issued without it",
+                            exc_info=True)
+        return self.issuer.issue(user_id=user.id, tier=user.tier, roles=list(user.roles),
+                                 session_id=family_id, now=now, auth_time=authenticated_at,
+                                 not_before=not_before)
+
+    async def _revoke_access_tokens(self, user_id: uuid.UUID, now: datetime) -> int:
+        """Make the gateway refuse every access token of the user issued so far, for as long
+        as one can live; returns the revocation time T (Unix seconds): tokens with `iat` < T
+        are refused. `iat` is in whole seconds, so T is the second after `now`: a token issued
+        earlier in the same second is refused too, and one issued later in it gets T as its
+        `iat` (`_access_token`)."""
+        before = math.floor(now.timestamp()) + 1
+        return await self.denylist.revoke_before(user_id, before, self._longest_token_life())
+
+    def _longest_token_life(self) -> int:
+        return math.ceil(self.issuer.ttl.total_seconds()) + REVOCATION_MARGIN_SECONDS
 
     async def refresh(self, session: AsyncSession, *, refresh_token: str, user_agent: str = "",
                       ip: str = "") -> IssuedTokens:
@@ -617,8 +713,11 @@ class AuthService:
             raise Unauthenticated(INVALID_REFRESH_TOKEN)
         if token.used_at is not None:
             # Someone holds a token that was already exchanged: the thief or the owner, we
-            # cannot tell which, so the whole session ends for both.
+            # cannot tell which, so the whole session ends for both. Its access tokens cannot
+            # be told from the user's others, so they all stop working; the user's other
+            # sessions simply refresh.
             await self.refresh_tokens.revoke_family(session, token.family_id, now)
+            await self._revoke_access_tokens(token.user_id, now)
             await self.security_events.add(
                 session, kind=TOKEN_REUSE, user_id=token.user_id, ip=client_ip, now=now,
                 detail={"session_id": str(token.family_id)})
@@ -630,7 +729,7 @@ class AuthService:
             raise Unauthenticated(INVALID_REFRESH_TOKEN)
         await self.refresh_tokens.mark_used(session, token, now)
         return await self._issue(session, user, token.family_id, now, _user_agent(user_agent),
-                                 client_ip)
+                                 client_ip, authenticated_at=token.authenticated_at)
 
     # Logout and sessions ------------------------------------------------------------------
 
@@ -663,6 +762,7 @@ class AuthService:
         now = self.clock()
         ttl = self._denylist_ttl(access_jti, access_expires_at, now)
         revoked = await self.refresh_tokens.revoke_all_of_user(session, user_id, now)
+        await self._revoke_access_tokens(user_id, now)
         await self.security_events.add(session, kind=LOGOUT_ALL, user_id=user_id, ip=None,
                                        now=now, detail={"revoked_sessions": revoked})
         if ttl:
@@ -679,8 +779,7 @@ class AuthService:
         if expires_at is None:
             raise InvalidArgument("access_expires_at is required with access_jti")
         remaining = math.ceil((expires_at - now).total_seconds())
-        longest = math.ceil(self.issuer.ttl.total_seconds()) + 60
-        return max(0, min(remaining, longest))
+        return max(0, min(remaining, self._longest_token_life()))
 
     async def _own_session(self, session: AsyncSession, user_id: uuid.UUID,
                            session_id: str) -> uuid.UUID:
@@ -997,7 +1096,7 @@ class AuthService:
         await tokens.spend(two_factor_token)
         await self.users.record_login(session, user, now=now)
         issued = await self._issue(session, user, uuid.uuid4(), now, _user_agent(user_agent),
-                                   client_ip)
+                                   client_ip, authenticated_at=now)
         await self.security_events.add(session, kind=LOGIN_SUCCEEDED, user_id=user.id,
                                        ip=client_ip, now=now,
                                        detail={"session_id": str(issued.session_id),

@@ -33,13 +33,21 @@ class AccessTokenIssuer:
         self.ttl = ttl
 
     def issue(self, *, user_id: uuid.UUID, tier: str, roles: list[str],
-              session_id: uuid.UUID, now: datetime) -> AccessToken:
+              session_id: uuid.UUID, now: datetime, auth_time: datetime,
+              not_before: int | None = None) -> AccessToken:
+        """`auth_time` is when the user signed in to start the session (OIDC's claim of that
+        name). `not_before` is the user's revocation time (service.py), if any: a token
+        issued in the same second as a revocation but after it gets that later second as its
+        `iat`, so the gateway's `iat < T` check cannot catch it (at most one second ahead,
+        within the gateway's leeway)."""
         jti = uuid.uuid4().hex
         expires_at = (now + self.ttl).replace(microsecond=0)
+        issued_at = max(int(now.timestamp()), not_before or 0)
         claims: dict[str, Any] = {
             "iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "tier": tier,
             "roles": list(roles), "sid": str(session_id), "jti": jti,
-            "iat": int(now.timestamp()), "exp": int(expires_at.timestamp()),
+            "iat": issued_at, "exp": int(expires_at.timestamp()),
+            "auth_time": int(auth_time.timestamp()),
         }
         key = self.keys.signing
         token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM,

@@ -266,22 +266,30 @@ class ResetPasswordResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ChangePasswordRequest(_message.Message):
-    __slots__ = ("current_password", "new_password", "refresh_token", "session_id")
+    __slots__ = ("current_password", "new_password", "refresh_token", "session_id", "auth_time")
     CURRENT_PASSWORD_FIELD_NUMBER: _ClassVar[int]
     NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
     REFRESH_TOKEN_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTH_TIME_FIELD_NUMBER: _ClassVar[int]
     current_password: str
     new_password: str
     refresh_token: str
     session_id: str
-    def __init__(self, current_password: _Optional[str] = ..., new_password: _Optional[str] = ..., refresh_token: _Optional[str] = ..., session_id: _Optional[str] = ...) -> None: ...
+    auth_time: _timestamp_pb2.Timestamp
+    def __init__(self, current_password: _Optional[str] = ..., new_password: _Optional[str] = ..., refresh_token: _Optional[str] = ..., session_id: _Optional[str] = ..., auth_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ChangePasswordResponse(_message.Message):
-    __slots__ = ("revoked_sessions",)
+    __slots__ = ("revoked_sessions", "access_token", "access_expires_at", "session_id")
     REVOKED_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     revoked_sessions: int
-    def __init__(self, revoked_sessions: _Optional[int] = ...) -> None: ...
+    access_token: str
+    access_expires_at: _timestamp_pb2.Timestamp
+    session_id: str
+    def __init__(self, revoked_sessions: _Optional[int] = ..., access_token: _Optional[str] = ..., access_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session_id: _Optional[str] = ...) -> None: ...
 
 class PreferencesUpdate(_message.Message):
     __slots__ = ("email_notifications", "job_alerts", "newsletter", "theme", "language")
@@ -323,14 +331,16 @@ class UpdateMeRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., preferences: _Optional[_Union[PreferencesUpdate, _Mapping]] = ..., social_links: _Optional[_Union[SocialLinks, _Mapping]] = ..., profile_image_url: _Optional[str] = ...) -> None: ...
 
 class DeleteMeRequest(_message.Message):
-    __slots__ = ("password", "access_jti", "access_expires_at")
+    __slots__ = ("password", "access_jti", "access_expires_at", "auth_time")
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     ACCESS_JTI_FIELD_NUMBER: _ClassVar[int]
     ACCESS_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    AUTH_TIME_FIELD_NUMBER: _ClassVar[int]
     password: str
     access_jti: str
     access_expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, password: _Optional[str] = ..., access_jti: _Optional[str] = ..., access_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    auth_time: _timestamp_pb2.Timestamp
+    def __init__(self, password: _Optional[str] = ..., access_jti: _Optional[str] = ..., access_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., auth_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DeleteMeResponse(_message.Message):
     __slots__ = ()

@@ -204,7 +204,8 @@ class AuthServiceServicer:
     def Refresh(self, request, context):
         """Refresh exchanges a refresh token for a new token pair in the same
         session. Every refresh token works once: presenting a used one again
-        revokes the whole session and answers UNAUTHENTICATED.
+        revokes the whole session, revokes every access token of its user (see
+        LogoutAll) and answers UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -219,7 +220,13 @@ class AuthServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def LogoutAll(self, request, context):
-        """LogoutAll ends every session of the calling user.
+        """LogoutAll ends every session of the calling user and revokes every access
+        token issued to them so far: auth sets the Redis key
+        "<prefix>auth:revoked-before:<user id>" to a Unix time T (the second after
+        the revocation) for as long as an access token lives, and the gateway
+        refuses a token of that user whose "iat" is below T. Tokens issued later
+        have an "iat" of at least T. ResetPassword, ChangePassword, DeleteMe and a
+        refresh-token reuse do the same.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -276,7 +283,9 @@ class AuthServiceServicer:
 
     def ResetPassword(self, request, context):
         """ResetPassword sets a new password with a reset token (the password rules
-        of Register apply), ends every session of the user and lifts a lockout.
+        of Register apply), ends every session of the user, revokes their access
+        tokens and lifts a lockout. A user who signed up with a provider has no
+        password: this is also how they set one by e-mail.
         An unknown token is INVALID_ARGUMENT; a used or expired one
         FAILED_PRECONDITION.
         """
@@ -286,8 +295,12 @@ class AuthServiceServicer:
 
     def ChangePassword(self, request, context):
         """ChangePassword sets a new password for the calling user after checking the
-        current one (PERMISSION_DENIED if wrong; it counts as a failed login) and
-        ends every other session of the user.
+        current one (PERMISSION_DENIED if wrong; it counts as a failed login), ends
+        every other session of the user and revokes every access token issued so
+        far; the kept session gets a new access token in the response. A user
+        without a password (signed up with a provider) sets a first one with an
+        empty current_password, which needs a sign-in within the last ten minutes
+        (auth_time; PERMISSION_DENIED "recent-sign-in-required" otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -303,8 +316,10 @@ class AuthServiceServicer:
 
     def DeleteMe(self, request, context):
         """DeleteMe deletes the calling user after checking their password, with
-        their sessions and tokens, denylists the access token presented and
-        publishes user.deleted in the same transaction.
+        their sessions and tokens, revokes their access tokens and publishes
+        user.deleted in the same transaction. A user without a password confirms
+        with a sign-in within the last ten minutes instead (auth_time;
+        PERMISSION_DENIED "recent-sign-in-required" otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
