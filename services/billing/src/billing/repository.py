@@ -97,10 +97,11 @@ class Subscriptions:
             .order_by(Subscription.updated_at.desc()).limit(1))
         return row.scalar_one_or_none()
 
-    async def live_for_user(self, session: AsyncSession,
-                            user_id: uuid.UUID) -> list[Subscription]:
+    async def for_user(self, session: AsyncSession, user_id: uuid.UUID) -> list[Subscription]:
+        """Every subscription of the user, in a stable order (lock them in this order)."""
         rows = await session.execute(select(Subscription).where(
-            Subscription.user_id == user_id, Subscription.status.in_(LIVE_STATUSES)))
+            Subscription.user_id == user_id).order_by(Subscription.provider,
+                                                      Subscription.provider_subscription_id))
         return list(rows.scalars())
 
     def add(self, session: AsyncSession, subscription: Subscription) -> None:

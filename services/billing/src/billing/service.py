@@ -31,6 +31,7 @@ from billing.providers.base import (
 )
 from billing.providers.stripe import StripeProvider, invoice_subscription_id
 from billing.repository import (
+    LIVE_STATUSES,
     Customers,
     Invoices,
     Payments,
@@ -189,13 +190,18 @@ class BillingService:
         account), then erase everything but invoices and payments, which accounting law
         requires us to keep; those keep only the user id, no contact."""
         user = _uuid(user_id)
-        for sub in await self.subscriptions.live_for_user(session, user):
-            provider = self._provider(sub.provider)
-            await provider.cancel_now(sub.provider_subscription_id,
-                                      f"erase:{sub.provider_subscription_id}")
-        customer = await self.customers.get(session, user)
+        # Locks in the order webhook handling takes them (subscription, then customer): the
+        # cancellations below send webhooks for these very subscriptions while we work.
+        subscriptions = await self.subscriptions.for_user(session, user)
+        for sub in subscriptions:
+            await self.subscriptions.lock(session, sub.provider, sub.provider_subscription_id)
+        customer = await self.customers.get_for_update(session, user)
+        for sub in subscriptions:
+            if sub.status in LIVE_STATUSES:
+                await self._provider(sub.provider).cancel_now(
+                    sub.provider_subscription_id, f"erase:{sub.provider_subscription_id}")
         await self.webhook_events.forget_payloads(
-            session, user, customer.stripe_customer_id if customer else None)
+            session, user, customer.stripe_customer_id)
         await self.subscriptions.erase(session, user)
         await self.quotas.erase(session, user)
         await self.customers.erase(session, user)
