@@ -9,20 +9,17 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import grpc
 import pytest
 import redis.asyncio as aioredis
 from nats.aio.client import Client
 from pydantic import SecretStr
-from sqlalchemy import text
 
 from auth.config import Settings
 from auth.keys import generate_private_key_pem
 from auth.main import compose
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
-from career_kit import context
 from career_kit.db import Database
 from career_kit.events import Subscription
 from career_kit.events.connection import connect_nats
@@ -34,10 +31,10 @@ from career_kit.migrations import upgrade
 from career_kit.service import Resources
 from career_kit.settings import PlatformSettings
 from devstack.servers import free_port
+from devstack.service_harness import ServiceHarness
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 SECRET = "auth-test-internal-secret"
-M = TypeVar("M")
 PASSWORD = "correct horse battery staple"
 
 
@@ -48,28 +45,11 @@ def signing_key_pem() -> str:
 
 
 @dataclass
-class AuthHarness:
-    stub: auth_pb2_grpc.AuthServiceStub
-    db: Database
+class AuthHarness(ServiceHarness):
     redis: aioredis.Redis
     nats: Client
     settings: Settings
     subscriptions: list[Subscription]
-
-    async def call(self, method: str, request: Any, *, as_user: str | None = None) -> Any:
-        """Call an RPC, as the gateway would for `as_user` (or anonymously)."""
-        token = context.caller.set(context.Caller(as_user) if as_user else None)
-        try:
-            return await getattr(self.stub, method)(request)
-        finally:
-            context.caller.reset(token)
-
-    async def error(self, method: str, request: Any, *, as_user: str | None = None
-                    ) -> grpc.aio.AioRpcError:
-        """The status an RPC fails with (fails the test if it succeeds)."""
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await self.call(method, request, as_user=as_user)
-        return caught.value
 
     async def register(self, email: str = "ada@example.com", name: str = "Ada",
                        password: str = PASSWORD) -> auth_pb2.User:
@@ -81,17 +61,6 @@ class AuthHarness:
                     user_agent: str = "pytest", ip: str = "203.0.113.7") -> auth_pb2.LoginResponse:
         return await self.call("Login", auth_pb2.LoginRequest(
             email=email, password=password, user_agent=user_agent, ip=ip))
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        async with self.db.transaction() as session:
-            result = await session.execute(text(sql), params)
-            return list(result.all()) if result.returns_rows else []
-
-    async def published(self, event_type: str, message_type: type[M]) -> list[M]:
-        """Payloads of the outbox's `event_type` events, oldest first."""
-        rows = await self.rows("SELECT payload FROM event_outbox WHERE event_type = :type "
-                               "ORDER BY seq", type=event_type)
-        return [message_type.FromString(payload) for (payload,) in rows]
 
 
 def make_settings(database_url: str, infra: Any, *, redis_key_prefix: str = "",

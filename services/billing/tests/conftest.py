@@ -10,19 +10,16 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import grpc
 import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
-from sqlalchemy import text
 
 from billing.config import Settings
 from billing.main import compose
 from billing.service import BillingService
 from career.billing.v1 import billing_pb2, billing_pb2_grpc
-from career_kit import context
 from career_kit.db import Database
 from career_kit.events.connection import connect_nats
 from career_kit.events.outbox import Outbox
@@ -35,6 +32,7 @@ from career_kit.service import Resources
 from career_kit.settings import PlatformSettings
 from devstack.fakes.stripe import FakeStripe
 from devstack.servers import free_port
+from devstack.service_harness import ServiceHarness
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 SECRET = "billing-test-internal-secret"
@@ -42,7 +40,6 @@ WEBHOOK_SECRET = "whsec_billing_tests"
 STRIPE_KEY = "sk_test_billing"
 PRICES = {"pro": "price_pro_test", "premium": "price_premium_test",
           "cv_review_pack": "price_cv_pack_test"}
-M = TypeVar("M")
 
 
 def make_settings(database_url: str, infra: Any, *, stripe_url: str,
@@ -81,37 +78,11 @@ def stripe_fake() -> Iterator[FakeStripe]:
 
 
 @dataclass
-class BillingHarness:
-    stub: billing_pb2_grpc.BillingServiceStub
-    db: Database
+class BillingHarness(ServiceHarness):
     settings: Settings
     service: BillingService
     stripe: FakeStripe
     webhook_url: str
-
-    async def call(self, method: str, request: Any, *, as_user: str | None = None) -> Any:
-        """Call an RPC, as the gateway would for `as_user` (or as another service)."""
-        token = context.caller.set(context.Caller(as_user) if as_user else None)
-        try:
-            return await getattr(self.stub, method)(request)
-        finally:
-            context.caller.reset(token)
-
-    async def error(self, method: str, request: Any, *, as_user: str | None = None
-                    ) -> grpc.aio.AioRpcError:
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await self.call(method, request, as_user=as_user)
-        return caught.value
-
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        async with self.db.transaction() as session:
-            result = await session.execute(text(sql), params)
-            return list(result.all()) if result.returns_rows else []
-
-    async def published(self, event_type: str, message_type: type[M]) -> list[M]:
-        rows = await self.rows("SELECT payload FROM event_outbox WHERE event_type = :type "
-                               "ORDER BY seq", type=event_type)
-        return [message_type.FromString(payload) for (payload,) in rows]
 
     async def new_user(self, email: str | None = None) -> str:
         """A user billing heard of through user.registered."""
