@@ -81,9 +81,9 @@ async def measure(call: Callable[[], Awaitable[object]], *, requests: int = 2000
 
 
 @contextmanager
-def platform(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
-    """The whole platform on free ports, torn down on exit (`extra_env` for every process)."""
-    root = Path(tempfile.mkdtemp(prefix="career-bench-"))
+def infrastructure(root: Path) -> Iterator[tuple[str, str, str]]:
+    """PostgreSQL (admin URL), NATS and Redis: from the environment, else started under
+    `root` and stopped on exit."""
     started = []
 
     def server(env_var: str, factory) -> str:
@@ -94,20 +94,31 @@ def platform(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
         started.append(instance)
         return instance.url
 
-    stack = None
     try:
-        stack = Stack(server("POSTGRES_URL", PostgresServer), server("NATS_URL", NatsServer),
-                      server("REDIS_URL", RedisServer), ports=StackPorts.free(),
-                      log_dir=root / "logs", db_prefix="bench_",
-                      extra_env={"LOG_LEVEL": "WARNING", **(extra_env or {})})
-        stack.start(timeout=120)
-        yield stack
+        yield (server("POSTGRES_URL", PostgresServer), server("NATS_URL", NatsServer),
+               server("REDIS_URL", RedisServer))
     finally:
-        if stack is not None:
-            stack.stop()
-            stack.drop_databases()
         for instance in reversed(started):
             instance.stop()
+
+
+@contextmanager
+def platform(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """The whole platform on free ports, torn down on exit (`extra_env` for every process)."""
+    root = Path(tempfile.mkdtemp(prefix="career-bench-"))
+    stack = None
+    try:
+        with infrastructure(root) as (postgres_url, nats_url, redis_url):
+            stack = Stack(postgres_url, nats_url, redis_url, ports=StackPorts.free(),
+                          log_dir=root / "logs", db_prefix="bench_",
+                          extra_env={"LOG_LEVEL": "WARNING", **(extra_env or {})})
+            try:
+                stack.start(timeout=120)
+                yield stack
+            finally:
+                stack.stop()
+                stack.drop_databases()
+    finally:
         shutil.rmtree(root, ignore_errors=True)
 
 

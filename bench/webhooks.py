@@ -47,14 +47,14 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.harness import Result, emit, measure
+from bench.harness import Result, emit, infrastructure, measure
 from career.billing.v1 import billing_pb2, billing_pb2_grpc
 from career_kit import context
 from career_kit.db import sync_url
 from career_kit.grpc.client import create_channel
 from devstack.fakes.payments import STRIPE_KEY, STRIPE_WEBHOOK_SECRET, start_local_payments
 from devstack.fakes.stripe import API_VERSION, FakeStripe
-from devstack.servers import NatsServer, PostgresServer, RedisServer, free_port
+from devstack.servers import free_port
 
 INTERNAL_SECRET = "bench-internal-secret"
 WEBHOOK_PATH = "/webhooks/stripe"
@@ -79,27 +79,6 @@ class SignedDelivery:
 
 
 # --------------------------------------------------------------------------- the processes
-
-
-@contextmanager
-def infrastructure(root: Path) -> Iterator[tuple[str, str, str]]:
-    """PostgreSQL (admin URL), NATS and Redis: from the environment, else started here."""
-    started = []
-
-    def server(env_var: str, factory: Any) -> str:
-        if url := os.environ.get(env_var):
-            return url
-        instance = factory(root / env_var.lower())
-        instance.start()
-        started.append(instance)
-        return instance.url
-
-    try:
-        yield (server("POSTGRES_URL", PostgresServer), server("NATS_URL", NatsServer),
-               server("REDIS_URL", RedisServer))
-    finally:
-        for instance in reversed(started):
-            instance.stop()
 
 
 @contextmanager
