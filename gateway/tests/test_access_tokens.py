@@ -27,6 +27,7 @@ from gateway.access_tokens import (
     InvalidToken,
     denylist_key,
     revoked_before_key,
+    session_revoked_key,
 )
 
 
@@ -149,6 +150,22 @@ async def test_tokens_issued_before_the_users_revocation_time_are_refused(
     after = await verifier.verify(key.token(sub="u-1", iat=now + 1, auth_time=now - 30))
     assert (after.issued_at, after.auth_time) == (now + 1, now - 30)
     assert (await verifier.verify(other_user)).auth_time is None
+
+
+async def test_tokens_of_an_ended_session_are_refused_and_the_users_others_are_not(
+        redis, redis_key_prefix) -> None:
+    key = SigningKey()
+    verifier = AccessTokenVerifier(Jwks(key), redis, key_prefix=redis_key_prefix)
+    phone, laptop = str(uuid.uuid4()), str(uuid.uuid4())
+    phone_tokens = [key.token(sub="u-1", sid=phone), key.token(sub="u-1", sid=phone)]
+    laptop_token = key.token(sub="u-1", sid=laptop)
+    await verifier.verify(phone_tokens[0])
+    # Auth ended the phone's session (logout, or from the laptop's list of sessions).
+    await redis.set(session_revoked_key(redis_key_prefix, phone), "1", ex=960)
+    for token in phone_tokens:
+        with pytest.raises(InvalidToken, match="revoked"):
+            await verifier.verify(token)
+    assert (await verifier.verify(laptop_token)).caller.user_id == "u-1"
 
 
 async def test_a_new_key_is_fetched_on_an_unknown_kid_but_not_on_every_request(redis) -> None:

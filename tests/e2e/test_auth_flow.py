@@ -1,6 +1,7 @@
 """Identity through the gateway only, as the SPA does it: register, sign in, call a protected
 route, refresh (rotation), reuse of a spent refresh token (the session ends), sign out (the
-access token is refused at once); forged tokens; one user cannot touch another's sessions."""
+access token is refused at once); forged tokens; one user cannot touch another's sessions;
+ending a session from another browser refuses its access token at once."""
 
 from __future__ import annotations
 
@@ -121,6 +122,33 @@ def test_a_user_cannot_see_or_end_another_users_sessions(gateway, new_browser) -
                        bearer=bob.access_token)
     assert attempt.status_code == 404
     assert alice.call("POST", "/auth/refresh", csrf=True).status_code == 200
+
+
+def test_ending_a_session_from_another_browser_refuses_its_access_token_at_once(
+        gateway, new_browser) -> None:
+    laptop, phone = new_browser(), new_browser()
+    email = _email()
+    laptop_session = laptop.sign_up_and_in(email)["session_id"]
+    response = phone.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    phone.access_token, phone_session = (response.json()["access_token"],
+                                         response.json()["session_id"])
+    assert phone.call("GET", "/auth/me", bearer=phone.access_token).status_code == 200
+    listed = laptop.call("GET", "/auth/sessions", bearer=laptop.access_token).json()
+    assert {s["id"] for s in listed} == {laptop_session, phone_session}
+
+    ended = laptop.call("DELETE", f"/auth/sessions/{phone_session}", bearer=laptop.access_token)
+    assert ended.status_code == 204, ended.text
+    # The phone's access token has most of its 15 minutes left, and is refused now.
+    refused = phone.call("GET", "/auth/me", bearer=phone.access_token)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "revoked" in refused.json()["detail"]
+    assert phone.call("POST", "/auth/refresh", csrf=True).status_code == 401
+    # The laptop, the same user in another session, goes on.
+    assert laptop.call("GET", "/auth/me", bearer=laptop.access_token).status_code == 200
+    listed = laptop.call("GET", "/auth/sessions", bearer=laptop.access_token).json()
+    assert [s["id"] for s in listed] == [laptop_session]
 
 
 def _two_sessions(new_browser) -> tuple:

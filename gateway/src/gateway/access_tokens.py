@@ -4,8 +4,9 @@ The keys come from auth's JWKS (`AuthService.GetJwks`), cached and fetched again
 names a `kid` the cache does not have (key rotation), at most once per `refetch_interval`. Only
 RS256 is accepted, so `alg: none` and HS256 tokens "signed" with the public key fail before any
 key is used; issuer, audience, expiry and the claims we rely on are required. Auth revokes
-tokens in Redis, and one round trip (MGET) reads both marks: a token whose `jti` is on the
-denylist (logout) is refused, and so is one whose `iat` is below its user's revocation time
+tokens in Redis, and one round trip (MGET) reads all three marks: a token whose `jti` is on
+the denylist (logout) is refused, so is one whose session (`sid`) has ended (logout, a session
+ended from the sessions list), and so is one whose `iat` is below its user's revocation time
 (logout everywhere, password reset or change, account deletion, a reused refresh token: see
 LogoutAll in auth.proto). `AuthenticationMiddleware` turns a valid `Authorization: Bearer`
 token into `career_kit.context.caller`, which the kit's gRPC channels forward to the services;
@@ -71,6 +72,12 @@ def revoked_before_key(key_prefix: str, user_id: str) -> str:
     return f"{key_prefix}auth:revoked-before:{user_id}"
 
 
+def session_revoked_key(key_prefix: str, session_id: str) -> str:
+    """Where auth marks an ended session, whose access tokens (their `sid`) are all revoked
+    (shared contract with the auth service)."""
+    return f"{key_prefix}auth:session-revoked:{session_id}"
+
+
 class AccessTokenVerifier:
     """Checks access tokens against auth's published keys and denylist."""
 
@@ -127,14 +134,18 @@ class AccessTokenVerifier:
         except jwt.PyJWTError as exc:
             raise InvalidToken("the token is invalid") from exc
         user_id, issued_at = str(claims["sub"]), int(claims["iat"])
-        denied, revoked_before = await self._redis.mget(
-            denylist_key(self._key_prefix, claims["jti"]),
-            revoked_before_key(self._key_prefix, user_id))
+        keys = [denylist_key(self._key_prefix, claims["jti"]),
+                revoked_before_key(self._key_prefix, user_id)]
+        # Auth puts a `sid` in every token; one without can only be ended by the other marks.
+        session_id = claims.get("sid")
+        if isinstance(session_id, str) and session_id:
+            keys.append(session_revoked_key(self._key_prefix, session_id))
+        denied, revoked_before, *session_revoked = await self._redis.mget(keys)
         # A token issued in the second of a revocation but before it has an `iat` below the
         # revocation time (auth sets it to the next second) and is refused; auth gives tokens
         # issued after it, in that same second, the revocation time itself as `iat`.
-        if denied is not None or (revoked_before is not None
-                                  and issued_at < int(revoked_before)):
+        if (denied is not None or any(mark is not None for mark in session_revoked)
+                or (revoked_before is not None and issued_at < int(revoked_before))):
             raise InvalidToken("the token has been revoked")
         roles = claims.get("roles") or []
         caller = context.Caller(user_id=user_id, tier=str(claims.get("tier", "free")),

@@ -1,7 +1,9 @@
 """Ending sessions ends their access tokens too: logout everywhere, password reset and change,
 deletion and a reused refresh token set the user's revocation time in Redis (the gateway
 refuses tokens issued before it), and tokens issued afterwards, even within the same second,
-are not caught by it. Access tokens also carry when their session was signed into."""
+are not caught by it; ending one session (logout, RevokeSession) marks that session revoked
+and leaves the user's others alone. Access tokens also carry when their session was signed
+into."""
 
 from __future__ import annotations
 
@@ -30,6 +32,42 @@ async def _revoked_before(auth, user_id: str) -> int | None:
 async def _revocation_ttl(auth, user_id: str) -> int:
     return await auth.redis.ttl(
         f"{auth.settings.platform.redis_key_prefix}auth:revoked-before:{user_id}")
+
+
+def _session_key(auth, session_id: str) -> str:
+    return f"{auth.settings.platform.redis_key_prefix}auth:session-revoked:{session_id}"
+
+
+async def test_ending_one_session_revokes_its_access_tokens_and_no_others(auth) -> None:
+    ada = await auth.register()
+    laptop = (await auth.login(user_agent="laptop")).tokens
+    phone = (await auth.login(user_agent="phone")).tokens
+    assert _claims(phone.access_token)["sid"] == phone.session_id
+
+    await auth.call("RevokeSession", auth_pb2.RevokeSessionRequest(
+        session_id=phone.session_id), as_user=ada.id)
+    assert await auth.redis.get(_session_key(auth, phone.session_id)) is not None
+    # Kept as long as a token can live (15 minutes here) plus the gateway's leeway, no longer.
+    assert 900 < await auth.redis.ttl(_session_key(auth, phone.session_id)) <= 960
+    # The laptop goes on: neither its session nor the user is marked.
+    assert await auth.redis.exists(_session_key(auth, laptop.session_id)) == 0
+    assert await _revoked_before(auth, ada.id) is None
+
+
+async def test_logout_revokes_the_access_tokens_of_its_session(auth) -> None:
+    ada = await auth.register()
+    by_id = (await auth.login(user_agent="laptop")).tokens
+    by_refresh_token = (await auth.login(user_agent="phone")).tokens
+    kept = (await auth.login(user_agent="tablet")).tokens
+
+    await auth.call("Logout", auth_pb2.LogoutRequest(session_id=by_id.session_id),
+                    as_user=ada.id)
+    await auth.call("Logout", auth_pb2.LogoutRequest(
+        refresh_token=by_refresh_token.refresh_token))
+    for ended in (by_id, by_refresh_token):
+        assert 900 < await auth.redis.ttl(_session_key(auth, ended.session_id)) <= 960
+    assert await auth.redis.exists(_session_key(auth, kept.session_id)) == 0
+    assert await _revoked_before(auth, ada.id) is None
 
 
 async def test_logout_all_revokes_every_access_token_issued_so_far(auth) -> None:

@@ -1,5 +1,6 @@
 """All storage of the auth service: SQL on users, refresh tokens, e-mail tokens and security
-events, and the access-token denylist (by jti, and per user by issue time) in Redis."""
+events, and the access-token denylist (by jti, by session, and per user by issue time) in
+Redis."""
 
 from __future__ import annotations
 
@@ -308,8 +309,9 @@ return before
 class AccessTokenDenylist:
     """Access tokens revoked before they expire, in Redis, where the gateway checks them (the
     key names are a contract with gateway/access_tokens.py): one token by its jti (logout),
-    or every token of a user issued before a time (logout everywhere, password reset or
-    change, deletion, a stolen refresh token)."""
+    every token of one session by its id (logout, a session ended from the sessions list), or
+    every token of a user issued before a time (logout everywhere, password reset or change,
+    deletion, a stolen refresh token)."""
 
     def __init__(self, redis: aioredis.Redis, key_prefix: str) -> None:
         self.redis = redis
@@ -321,6 +323,9 @@ class AccessTokenDenylist:
 
     def user_key(self, user_id: uuid.UUID) -> str:
         return f"{self.key_prefix}auth:revoked-before:{user_id}"
+
+    def session_key(self, session_id: uuid.UUID) -> str:
+        return f"{self.key_prefix}auth:session-revoked:{session_id}"
 
     async def add(self, jti: str, ttl_seconds: int) -> None:
         if ttl_seconds > 0:
@@ -334,6 +339,12 @@ class AccessTokenDenylist:
         `ttl_seconds`, by then all expired; returns the time in force (never earlier)."""
         return int(await self._revoke_before(keys=[self.user_key(user_id)],
                                              args=[before, ttl_seconds]))
+
+    async def revoke_session(self, session_id: uuid.UUID, ttl_seconds: int) -> None:
+        """Revoke every access token of the session (their `sid`) for `ttl_seconds`, by then
+        all expired. A plain mark, unlike the user's time: the session's refresh tokens are
+        revoked with it, so no token issued afterwards has to be spared."""
+        await self.redis.set(self.session_key(session_id), "1", ex=ttl_seconds)
 
     async def revoked_before(self, user_id: uuid.UUID) -> int | None:
         """The time before which the user's access tokens are revoked, if any."""

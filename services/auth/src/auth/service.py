@@ -698,6 +698,12 @@ class AuthService:
         before = math.floor(now.timestamp()) + 1
         return await self.denylist.revoke_before(user_id, before, self._longest_token_life())
 
+    async def _revoke_session_access_tokens(self, family_id: uuid.UUID) -> None:
+        """Make the gateway refuse every access token of the session (`sid` = `family_id`),
+        for as long as one can live. Ending one session cannot use the user's revocation
+        time: that would end the user's other sessions' tokens too."""
+        await self.denylist.revoke_session(family_id, self._longest_token_life())
+
     def _longest_token_life(self) -> int:
         return math.ceil(self.issuer.ttl.total_seconds()) + REVOCATION_MARGIN_SECONDS
 
@@ -751,6 +757,9 @@ class AuthService:
             family_id = await self._own_session(session, user_id, session_id)
         if family_id is not None:
             await self.refresh_tokens.revoke_family(session, family_id, now)
+            # The session's other access tokens (issued before the last refresh, or copied
+            # elsewhere) end with it, not only the one presented.
+            await self._revoke_session_access_tokens(family_id)
             await self.security_events.add(session, kind=LOGOUT, user_id=user_id, ip=None,
                                            now=now, detail={"session_id": str(family_id)})
         if ttl:
@@ -802,6 +811,9 @@ class AuthService:
         family_id = await self._own_session(session, user_id, session_id)
         now = self.clock()
         await self.refresh_tokens.revoke_family(session, family_id, now)
+        # Ending a session from another device (a lost phone) must stop it at once, not when
+        # its access token runs out.
+        await self._revoke_session_access_tokens(family_id)
         await self.security_events.add(session, kind=LOGOUT, user_id=user_id, ip=None, now=now,
                                        detail={"session_id": str(family_id),
                                                "revoked_by": "user"})
