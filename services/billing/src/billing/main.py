@@ -7,6 +7,7 @@ import logging
 from billing import consumers, events
 from billing.config import Settings
 from billing.grpc_api import SERVICE_NAME, BillingServicer
+from billing.provider_events import ProviderEvents
 from billing.providers.paypal import PayPalProvider
 from billing.providers.stripe import StripeProvider
 from billing.service import BillingService, Prices, Urls
@@ -75,7 +76,7 @@ def compose(resources: Resources) -> Components:
         subscriptions=consumers.subscriptions(
             service, erase_backoff=settings.erase_retry_backoff_seconds),
         publishes=list(events.PUBLISHED_DOMAINS),
-        http_routes=webhook_routes(resources.db, service, providers))
+        http_routes=webhook_routes(resources.db, ProviderEvents(service), providers))
 
 
 def main() -> None:

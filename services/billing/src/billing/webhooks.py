@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from billing.provider_events import ProviderEvents
 from billing.providers.base import InvalidWebhook, ProviderError
-from billing.service import BillingService
 from career_kit import context
 from career_kit.db import Database
 
@@ -36,7 +36,7 @@ def _problem(status: int, title: str, detail: str) -> Response:
                         media_type="application/problem+json")
 
 
-def webhook_routes(db: Database, service: BillingService,
+def webhook_routes(db: Database, handlers: ProviderEvents,
                    providers: dict[str, Any]) -> list[Route]:
     async def receive(request: Request, provider_name: str) -> Response:
         # One correlation id for the whole delivery (the gateway's request id when it came
@@ -66,7 +66,7 @@ def webhook_routes(db: Database, service: BillingService,
             return _problem(503, "Service Unavailable", "cannot verify the webhook now")
         try:
             async with db.transaction() as session:
-                outcome = await service.handle_webhook(session, event)
+                outcome = await handlers.handle(session, event)
         except Exception:
             WEBHOOKS.labels(provider_name, "failed").inc()
             log.exception("webhook handling failed; the provider will redeliver",
