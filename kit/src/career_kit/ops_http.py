@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from http import HTTPStatus
 
 import uvicorn
 from starlette.applications import Starlette
@@ -30,16 +31,23 @@ def ops_app(readiness: Readiness, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         return Response(body, media_type=content_type)
 
     async def not_found(request: Request, _: Exception) -> Response:
-        return JSONResponse(
-            {"type": "about:blank", "title": "Not Found", "status": 404,
-             "detail": f"no route for {request.url.path}", "instance": request.url.path},
-            status_code=404, media_type="application/problem+json")
+        return problem_response(404, f"no route for {request.url.path}",
+                                instance=request.url.path)
 
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
                 *extra_routes],
         exception_handlers={404: not_found},
     )
+
+
+def problem_response(status: int, detail: str, *, instance: str | None = None) -> Response:
+    """An RFC 9457 problem+json answer of a service's own HTTP routes (e.g. webhooks)."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+            "detail": detail}
+    if instance is not None:
+        body["instance"] = instance
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
 async def readiness_response(readiness: Readiness) -> Response:

@@ -498,32 +498,27 @@ class BillingService:
         if snapshot.provider == "stripe" and snapshot.customer_id \
                 and not customer.stripe_customer_id:
             customer.stripe_customer_id = snapshot.customer_id
-        effective_before = await self._effective_state(session, user)
         sub = await self.subscriptions.get(session, snapshot.provider, snapshot.subscription_id)
-        before = None
+        after = (plan, snapshot.status, snapshot.cancel_at_period_end,
+                 snapshot.current_period_end)
+        before = None if sub is None else (sub.plan, sub.status, sub.cancel_at_period_end,
+                                           sub.current_period_end)
+        if before == after:
+            # Most re-reads (every invoice event re-reads its subscription) find nothing new:
+            # keep the details current, skip the effective-plan queries.
+            _copy_details(sub, snapshot)
+            return sub
+        # Read before any change is flushed: what subscription.updated said last.
+        effective_before = await self._effective_state(session, user)
         if sub is None:
             sub = Subscription(user_id=user, provider=snapshot.provider,
                                provider_subscription_id=snapshot.subscription_id,
                                started_announced=False)
             self.subscriptions.add(session, sub)
-        else:
-            before = (sub.plan, sub.status, sub.cancel_at_period_end, sub.current_period_end)
-        sub.provider_customer_id = snapshot.customer_id
-        sub.item_id = snapshot.item_id
-        sub.plan = plan
-        sub.price_id = snapshot.price_id
-        sub.status = snapshot.status
-        sub.amount = snapshot.amount
-        sub.currency = snapshot.currency
-        sub.current_period_start = snapshot.current_period_start
-        sub.current_period_end = snapshot.current_period_end
-        sub.cancel_at_period_end = snapshot.cancel_at_period_end
-        sub.canceled_at = snapshot.canceled_at
+        _copy_details(sub, snapshot)
+        sub.plan, sub.status, sub.cancel_at_period_end, sub.current_period_end = after
         sub.updated_at = self.clock()
         await session.flush()
-        after = (sub.plan, sub.status, sub.cancel_at_period_end, sub.current_period_end)
-        if before == after:
-            return sub
         uid = str(user)
         effective_after = await self._effective_state(session, user)
         if effective_after != effective_before or before is None:
@@ -558,6 +553,17 @@ class BillingService:
             status = latest.status if latest is not None else ACTIVE
             return plans.FREE, status if status == CANCELED else ACTIVE, None, False
         return plan.name, sub.status, sub.current_period_end, sub.cancel_at_period_end
+
+def _copy_details(sub: Subscription, snapshot: SubscriptionSnapshot) -> None:
+    """The provider's fields that do not decide what the user has (those are compared)."""
+    sub.provider_customer_id = snapshot.customer_id
+    sub.item_id = snapshot.item_id
+    sub.price_id = snapshot.price_id
+    sub.amount = snapshot.amount
+    sub.currency = snapshot.currency
+    sub.current_period_start = snapshot.current_period_start
+    sub.canceled_at = snapshot.canceled_at
+
 
 def page_size(requested: int) -> int:
     if requested < 0:

@@ -22,18 +22,13 @@ from billing.provider_events import ProviderEvents
 from billing.providers.base import InvalidWebhook, ProviderError
 from career_kit import context
 from career_kit.db import Database
+from career_kit.ops_http import problem_response
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 WEBHOOKS = Counter("billing_webhook_events_total", "Webhook deliveries by outcome",
                    ["provider", "outcome"])
-
-
-def _problem(status: int, title: str, detail: str) -> Response:
-    return JSONResponse({"type": "about:blank", "title": title, "status": status,
-                         "detail": detail}, status_code=status,
-                        media_type="application/problem+json")
 
 
 def webhook_routes(db: Database, handlers: ProviderEvents,
@@ -47,10 +42,10 @@ def webhook_routes(db: Database, handlers: ProviderEvents,
         provider = providers.get(provider_name)
         if provider is None:
             WEBHOOKS.labels(provider_name, "not_configured").inc()
-            return _problem(404, "Not Found", f"{provider_name} webhooks are not configured")
+            return problem_response(404, f"{provider_name} webhooks are not configured")
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
-            return _problem(413, "Content Too Large", "webhook body too large")
+            return problem_response(413, "webhook body too large")
         headers = {name.lower(): value for name, value in request.headers.items()}
         try:
             event = await provider.verify_webhook(body, headers)
@@ -58,12 +53,12 @@ def webhook_routes(db: Database, handlers: ProviderEvents,
             WEBHOOKS.labels(provider_name, "rejected").inc()
             log.warning("webhook rejected", extra={"provider": provider_name,
                                                    "reason": str(exc)})
-            return _problem(400, "Bad Request", f"webhook rejected: {exc}")
+            return problem_response(400, f"webhook rejected: {exc}")
         except ProviderError as exc:
             # PayPal verifies through its API; when that is down, ask for a redelivery.
             WEBHOOKS.labels(provider_name, "verify_unavailable").inc()
             log.warning("webhook verification unavailable", extra={"error": str(exc)})
-            return _problem(503, "Service Unavailable", "cannot verify the webhook now")
+            return problem_response(503, "cannot verify the webhook now")
         try:
             async with db.transaction() as session:
                 outcome = await handlers.handle(session, event)
@@ -72,7 +67,7 @@ def webhook_routes(db: Database, handlers: ProviderEvents,
             log.exception("webhook handling failed; the provider will redeliver",
                           extra={"provider": provider_name, "event_id": event.id,
                                  "event_type": event.type})
-            return _problem(500, "Internal Server Error", "handling failed; retry")
+            return problem_response(500, "handling failed; retry")
         WEBHOOKS.labels(provider_name, outcome).inc()
         log.info("webhook applied", extra={"provider": provider_name, "event_id": event.id,
                                            "event_type": event.type, "outcome": outcome})

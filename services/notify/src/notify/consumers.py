@@ -4,6 +4,7 @@ become e-mails; a deleted user's records go."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,51 +95,42 @@ class BillingEmailConsumers:
     def __init__(self, notifier: EmailNotifier) -> None:
         self.notifier = notifier
 
-    def _has_address(self, event: ReceivedEvent, user_id: str,
-                     recipient: billing_pb2.Recipient) -> bool:
-        if recipient.email.strip():
-            return True
-        # Users who registered before billing existed may have no address in billing yet;
-        # retrying cannot produce one, so the event is acknowledged without an e-mail.
-        log.warning("billing event has no recipient e-mail; nothing sent",
-                    extra={"event_id": str(event.id), "event_type": event.type,
-                           "user_id": user_id})
-        return False
+    async def _mail(self, event: ReceivedEvent, data: Any, template: str,
+                    context: dict[str, Any]) -> None:
+        """Send `template` to the event's recipient, greeting them by name."""
+        recipient = data.recipient
+        if not recipient.email.strip():
+            # Users who registered before billing existed may have no address in billing yet;
+            # retrying cannot produce one, so the event is acknowledged without an e-mail.
+            log.warning("billing event has no recipient e-mail; nothing sent",
+                        extra={"event_id": str(event.id), "event_type": event.type,
+                               "user_id": data.user_id})
+            return
+        await self.notifier.deliver(
+            event_id=event.id, template=template, user_id=data.user_id,
+            recipient=recipient.email.strip(), language=recipient.language,
+            context={"name": recipient.name, **context})
 
     async def on_subscription_started(self, session: AsyncSession, event: ReceivedEvent) -> None:
         data = event.parse(billing_pb2.SubscriptionStarted)
-        if not self._has_address(event, data.user_id, data.recipient):
-            return
-        await self.notifier.deliver(
-            event_id=event.id, template="subscription_confirmed", user_id=data.user_id,
-            recipient=data.recipient.email.strip(), language=data.recipient.language,
-            context={"name": data.recipient.name, "plan": PLAN_NAMES.get(data.plan, ""),
-                     "price": _money(data, "price"),
-                     "next_billing_date": _date(data, "current_period_end"),
-                     "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
+        await self._mail(event, data, "subscription_confirmed", {
+            "plan": PLAN_NAMES.get(data.plan, ""), "price": _money(data, "price"),
+            "next_billing_date": _date(data, "current_period_end"),
+            "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
 
     async def on_subscription_cancelled(self, session: AsyncSession,
                                         event: ReceivedEvent) -> None:
         data = event.parse(billing_pb2.SubscriptionCancelled)
-        if not self._has_address(event, data.user_id, data.recipient):
-            return
-        await self.notifier.deliver(
-            event_id=event.id, template="subscription_cancelled", user_id=data.user_id,
-            recipient=data.recipient.email.strip(), language=data.recipient.language,
-            context={"name": data.recipient.name, "plan": PLAN_NAMES.get(data.plan, ""),
-                     "at_period_end": data.at_period_end, "ends_at": _date(data, "ends_at"),
-                     "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
+        await self._mail(event, data, "subscription_cancelled", {
+            "plan": PLAN_NAMES.get(data.plan, ""), "at_period_end": data.at_period_end,
+            "ends_at": _date(data, "ends_at"),
+            "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
 
     async def on_payment_failed(self, session: AsyncSession, event: ReceivedEvent) -> None:
         data = event.parse(billing_pb2.PaymentFailed)
-        if not self._has_address(event, data.user_id, data.recipient):
-            return
-        await self.notifier.deliver(
-            event_id=event.id, template="payment_failed", user_id=data.user_id,
-            recipient=data.recipient.email.strip(), language=data.recipient.language,
-            context={"name": data.recipient.name, "amount": _money(data, "amount"),
-                     "next_attempt_at": _date(data, "next_attempt_at"),
-                     "link": self._invoice_link(data.hosted_invoice_url)})
+        await self._mail(event, data, "payment_failed", {
+            "amount": _money(data, "amount"), "next_attempt_at": _date(data, "next_attempt_at"),
+            "link": self._invoice_link(data.hosted_invoice_url)})
 
     def _invoice_link(self, hosted_invoice_url: str) -> str:
         """The provider's invoice page, where the user can pay and change the card; our billing
