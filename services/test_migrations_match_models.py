@@ -14,8 +14,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from career_kit.events.tables import metadata as event_metadata
 from career_kit.migrations import alembic_config, upgrade
+from career_kit.tables import metadata as platform_metadata
 from devstack.stack import SERVICES
 
 SERVICES_DIR = Path(__file__).resolve().parent
@@ -27,7 +27,7 @@ async def _differences(database_url: str, metadata: MetaData) -> list:
         async with engine.connect() as conn:
             return await conn.run_sync(lambda sync: compare_metadata(
                 MigrationContext.configure(sync, opts={"compare_type": True}),
-                [metadata, event_metadata]))
+                [metadata, platform_metadata]))
     finally:
         await engine.dispose()
 

@@ -14,14 +14,14 @@ from career_kit.events.connection import connect_nats
 from career_kit.events.consumer import H_DL_REASON
 from career_kit.events.envelope import H_NATS_MSG_ID
 from career_kit.events.streams import ensure_dead_letter_stream, ensure_stream, subject_for
-from career_kit.events.tables import inbox
-from career_kit.events.tables import metadata as event_metadata
+from career_kit.tables import inbox
+from career_kit.tables import metadata as platform_metadata
 
 
 async def test_a_redelivered_event_is_handled_once(infra, database_url, events_namespace):
     db = Database(database_url)
     async with db.engine.begin() as conn:
-        await conn.run_sync(event_metadata.create_all)
+        await conn.run_sync(platform_metadata.create_all)
     nc = await connect_nats(infra.nats_url, "test-inbox")
     js = nc.jetstream()
     await ensure_stream(js, "test", events_namespace)

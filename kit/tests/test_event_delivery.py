@@ -26,8 +26,8 @@ from career_kit.events.connection import connect_nats
 from career_kit.events.consumer import H_DL_CONSUMER, H_DL_DELIVERIES
 from career_kit.events.envelope import H_ID
 from career_kit.events.streams import ensure_stream, subject_for
-from career_kit.events.tables import metadata as event_metadata
-from career_kit.events.tables import outbox as outbox_table
+from career_kit.tables import metadata as platform_metadata
+from career_kit.tables import outbox as outbox_table
 from devstack.servers import NatsServer
 
 CONSUMER = Path(__file__).parent / "programs" / "recording_consumer.py"
@@ -65,7 +65,7 @@ class ConsumerProcess:
 async def producer_db(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
     async with db.engine.begin() as conn:
-        await conn.run_sync(event_metadata.create_all)
+        await conn.run_sync(platform_metadata.create_all)
         await conn.execute(text("CREATE TABLE things (id bigserial PRIMARY KEY, n integer)"))
     yield db
     await db.dispose()

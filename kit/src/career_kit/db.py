@@ -3,6 +3,12 @@
 Repositories take an `AsyncSession`; service code never commits. The caller that owns the unit of
 work (a gRPC handler, a consumer) opens it with `async with db.transaction() as session:`, so the
 state change and its outbox row commit together.
+
+A transaction serving a gRPC call with a deadline (`career_kit.context.deadline`) never commits
+once that caller has gone: when less than `COMMIT_MARGIN_SECONDS` is left before the commit, it
+rolls back and raises `DeadlineExceeded`, so a login answered 504 has created no session. What
+must stand whether or not anybody hears the answer (a failed login counted against lockout)
+marks its session with `commit_after_deadline`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from career_kit import context
+from career_kit.errors import DeadlineExceeded
+
 # One naming convention so that Alembic migrations name constraints the same way everywhere.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,6 +35,28 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Time a commit (and the answer's way back) needs: committing with less left risks doing the work
+# for a caller that has already given up. Commits here take milliseconds; the margin covers a
+# loaded machine.
+COMMIT_MARGIN_SECONDS = 0.2
+_COMMIT_AFTER_DEADLINE = "career_kit.commit_after_deadline"
+
+
+def commit_after_deadline(session: AsyncSession) -> None:
+    """Commit this unit of work even if its caller's deadline has passed (records that must
+    stand whether or not the answer is heard, such as a failed login)."""
+    session.info[_COMMIT_AFTER_DEADLINE] = True
+
+
+def _check_deadline(session: AsyncSession | None = None) -> None:
+    remaining = context.time_remaining()
+    if remaining is None or remaining > COMMIT_MARGIN_SECONDS:
+        return
+    if session is not None and session.info.get(_COMMIT_AFTER_DEADLINE):
+        return
+    raise DeadlineExceeded("the call's deadline passed before its work could be committed")
 
 
 def new_metadata() -> MetaData:
@@ -50,9 +81,13 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
+        """A session inside one transaction: committed on success, rolled back on error, and
+        rolled back with `DeadlineExceeded` when the caller's deadline leaves no time to commit
+        (module docstring)."""
+        _check_deadline()  # nothing started yet: no work for a caller who has gone
         async with self.sessions() as session, session.begin():
             yield session
+            _check_deadline(session)  # raised here, it rolls the transaction back
 
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query."""

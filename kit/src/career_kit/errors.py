@@ -61,3 +61,9 @@ class QuotaExceeded(DomainError):
 
 class Unavailable(DomainError):
     status = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineExceeded(DomainError):
+    """The caller's deadline has passed (or is too close to finish): nothing was committed."""
+
+    status = grpc.StatusCode.DEADLINE_EXCEEDED

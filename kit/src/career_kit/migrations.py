@@ -1,8 +1,9 @@
 """Alembic, the same way for every service: `python -m <service>.main migrate`.
 
 Each service keeps its revisions in `services/<name>/migrations/versions/`; its `env.py` is two
-lines that call `run_env()`. The platform tables (event outbox and inbox) are created by
-`create_event_tables()` in each service's first revision.
+lines that call `run_env()`. The platform tables (career_kit.tables) are created by
+`create_event_tables()` in each service's first revision and `create_idempotency_table()` in
+a later one.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def create_event_tables() -> None:
     """Create the outbox and inbox tables (call from a service's first revision)."""
     from alembic import op
 
-    from career_kit.events.tables import event_tables
+    from career_kit.tables import event_tables
 
     for table in event_tables():
         table.create(op.get_bind())
@@ -71,7 +72,25 @@ def drop_event_tables() -> None:
     """Drop what `create_event_tables` created (downgrade of a service's first revision)."""
     from alembic import op
 
-    from career_kit.events.tables import event_tables
+    from career_kit.tables import event_tables
 
     for table in reversed(event_tables()):
         table.drop(op.get_bind())
+
+
+def create_idempotency_table() -> None:
+    """Create the idempotency-key table (career_kit.idempotency) in a service's revision."""
+    from alembic import op
+
+    from career_kit.tables import idempotency_keys
+
+    idempotency_keys.create(op.get_bind())
+
+
+def drop_idempotency_table() -> None:
+    """Drop what `create_idempotency_table` created (that revision's downgrade)."""
+    from alembic import op
+
+    from career_kit.tables import idempotency_keys
+
+    idempotency_keys.drop(op.get_bind())

@@ -4,15 +4,17 @@ and social receive third-party webhooks here; the gateway adds /readyz/{service}
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from http import HTTPStatus
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from career_kit import context
 from career_kit.grpc.health import Readiness
 from career_kit.metrics import render_latest
 
@@ -30,33 +32,44 @@ def ops_app(readiness: Readiness, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         body, content_type = render_latest()
         return Response(body, media_type=content_type)
 
-    async def not_found(request: Request, _: Exception) -> Response:
-        return problem_response(404, f"no route for {request.url.path}",
-                                instance=request.url.path)
+    async def routing_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own 404 and 405 are plain text; the gateway forwards webhook answers as
+        # they are, and its API documents every error as problem+json.
+        assert isinstance(exc, HTTPException)
+        detail = (f"no route for {request.url.path}" if exc.status_code == 404
+                  else f"{request.method} is not allowed on {request.url.path}")
+        return problem_response(exc.status_code, detail, instance=request.url.path,
+                                headers=exc.headers)
 
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
                 *extra_routes],
-        exception_handlers={404: not_found},
+        exception_handlers={404: routing_error, 405: routing_error},
     )
 
 
-def problem_response(status: int, detail: str, *, instance: str | None = None) -> Response:
-    """An RFC 9457 problem+json answer of a service's own HTTP routes (e.g. webhooks)."""
+def problem_response(status: int, detail: str, *, instance: str,
+                     headers: Mapping[str, str] | None = None) -> Response:
+    """An RFC 9457 problem+json answer of a service's own HTTP routes (e.g. webhooks), in the
+    shape the gateway's API documents: `instance` is the request path, `request_id` the
+    correlation id (for a forwarded webhook, the gateway's X-Request-ID)."""
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
-            "detail": detail}
-    if instance is not None:
-        body["instance"] = instance
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+            "detail": detail, "instance": instance}
+    request_id = context.correlation_id.get()
+    if request_id is not None:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}),
+                        media_type="application/problem+json")
 
 
 async def readiness_response(readiness: Readiness) -> Response:
-    """Run the probes: 200 "ready" when every one answered, else 503 "not ready", with each
-    probe's result under "checks" (the shape of every /readyz, for routes beside ops_app's)."""
+    """Run the probes: 200 "ready" when every one answered, 200 "degraded" when only optional
+    ones failed, else 503 "not ready", with each probe's result under "checks" (the shape of
+    every /readyz, for routes beside ops_app's)."""
     checks = await readiness.check()
-    ready = Readiness.ready(checks)
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    status = readiness.status(checks)
+    return JSONResponse({"status": status, "checks": checks},
+                        status_code=503 if status == "not ready" else 200)
 
 
 class EmbeddedServer(uvicorn.Server):

@@ -32,6 +32,7 @@ from career_kit.events.relay import OutboxRelay
 from career_kit.events.streams import ensure_dead_letter_stream, ensure_stream
 from career_kit.grpc.health import Readiness
 from career_kit.grpc.server import GrpcService, start_grpc_server
+from career_kit.idempotency import delete_expired
 from career_kit.logs import configure_logging
 from career_kit.migrations import upgrade
 from career_kit.ops_http import embedded_http_server, ops_app
@@ -127,7 +128,9 @@ class ServiceRuntime:
                 raise ConnectionError("not connected")
             await nc.flush(timeout=1)
 
-        readiness = Readiness({"database": db.ping, "nats": nats_probe, "redis": redis.ping})
+        # Only the service's own database is required (career_kit.grpc.health says why).
+        readiness = Readiness({"database": db.ping, "nats": nats_probe, "redis": redis.ping},
+                              required={"database"})
         grpc_server, health = await start_grpc_server(
             host=settings.host, port=settings.grpc_port, services=components.grpc_services,
             readiness=readiness, internal_secret=platform.internal_secret.get_secret_value(),
@@ -141,7 +144,7 @@ class ServiceRuntime:
             asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(consumer.run(), name="consumers"),
             *(asyncio.create_task(job(), name=getattr(job, "__name__", "job"))
-              for job in components.background),
+              for job in (_sweep_idempotency_keys(db), *components.background)),
         ]
         log.info("serving", extra={"grpc_port": settings.grpc_port,
                                    "http_port": settings.http_port})
@@ -168,6 +171,25 @@ class ServiceRuntime:
         log.info("stopped")
         if failed:
             sys.exit(1)
+
+
+def _sweep_idempotency_keys(db: Database, every_seconds: float = 3600.0
+                            ) -> Callable[[], Awaitable[None]]:
+    """A background job deleting expired idempotency keys (career_kit.idempotency), hourly;
+    a failed sweep is logged and tried again at the next one."""
+
+    async def sweep_idempotency_keys() -> None:
+        while True:
+            try:
+                async with db.transaction() as session:
+                    removed = await delete_expired(session)
+                if removed:
+                    log.info("expired idempotency keys removed", extra={"count": removed})
+            except Exception:
+                log.warning("idempotency key sweep failed", exc_info=True)
+            await asyncio.sleep(every_seconds)
+
+    return sweep_idempotency_keys
 
 
 async def _until_stopped_or_failed(stopped: asyncio.Task, tasks: list[asyncio.Task]) -> bool:

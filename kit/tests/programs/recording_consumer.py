@@ -19,8 +19,8 @@ from career_kit.db import Database
 from career_kit.events import EventConsumer, ReceivedEvent, Subscription
 from career_kit.events.connection import connect_nats
 from career_kit.events.streams import ensure_dead_letter_stream, ensure_stream
-from career_kit.events.tables import metadata as event_metadata
 from career_kit.logs import configure_logging
+from career_kit.tables import metadata as platform_metadata
 
 RECEIVED_DDL = """
 CREATE TABLE IF NOT EXISTS received_events (
@@ -46,7 +46,7 @@ async def main(args: argparse.Namespace) -> None:
     configure_logging("recording-consumer", "WARNING")
     db = Database(args.db_url)
     async with db.engine.begin() as conn:
-        await conn.run_sync(event_metadata.create_all)
+        await conn.run_sync(platform_metadata.create_all)
         await conn.execute(text(RECEIVED_DDL))
     nc = await connect_nats(args.nats_url, "recording-consumer")
     js = nc.jetstream()

@@ -1,7 +1,7 @@
 """Alembic environment of the auth service (the platform runs every service's the same way)."""
 
 from auth.models import Base
-from career_kit.events.tables import metadata as event_metadata
 from career_kit.migrations import run_env
+from career_kit.tables import metadata as platform_metadata
 
-run_env([Base.metadata, event_metadata])
+run_env([Base.metadata, platform_metadata])

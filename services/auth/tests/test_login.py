@@ -6,8 +6,11 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import pytest
 
 from career.auth.v1 import auth_pb2, events_pb2
+
+PASSWORD = "correct horse battery staple"  # the harness default (conftest.py)
 
 
 async def test_unknown_email_and_wrong_password_answer_identically(auth) -> None:
@@ -110,3 +113,24 @@ async def test_an_unknown_email_still_spends_a_password_verification(auth) -> No
     unknown_times = [await duration(unknown) for _ in range(3)]
     wrong_times = [await duration(wrong) for _ in range(3)]
     assert min(unknown_times) > 0.5 * min(wrong_times), (unknown_times, wrong_times)
+
+
+async def test_a_login_whose_caller_gave_up_creates_no_session(auth) -> None:
+    """The gateway answered 504 at its deadline: the login must not stand (defect: 504 yet a
+    session was created). The deadline here leaves less than the commit margin, so the work
+    must not even start (kit/tests/test_db_deadline.py covers work that runs into it)."""
+    user = await auth.register("ada@example.com")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await auth.stub.Login(auth_pb2.LoginRequest(email="ada@example.com", password=PASSWORD),
+                              timeout=0.15)
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    # The next login locks the same user row, so it waits until the first call's transaction
+    # has ended one way or the other; then exactly its own session exists.
+    second = await auth.login()
+    assert second.user.id == user.id
+    sessions = await auth.rows("SELECT DISTINCT family_id FROM refresh_tokens")
+    assert len(sessions) == 1
+    succeeded = await auth.rows(
+        "SELECT detail->>'session_id' FROM security_events WHERE kind = 'login_succeeded'")
+    assert [str(session) for (session,) in sessions] == [sid for (sid,) in succeeded]
+

@@ -30,8 +30,8 @@ async def test_register_publishes_user_registered_in_the_same_transaction(auth) 
 
     # A registration that fails leaves neither a user nor an event behind.
     failed = await auth.error("Register", auth_pb2.RegisterRequest(
-        email="ADA.LOVELACE@example.com", password="another good passphrase", name="Imposter"))
-    assert failed.code() == grpc.StatusCode.ALREADY_EXISTS
+        email="grace@example.com", password="password", name="Imposter"))
+    assert failed.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert len(await auth.rows("SELECT 1 FROM event_outbox")) == 2
     assert len(await auth.rows("SELECT 1 FROM users")) == 1
 
@@ -62,12 +62,22 @@ async def test_register_answers_an_unverified_user_with_default_preferences(auth
             prefs.language) == (True, True, False, "system", "en")
 
 
-async def test_duplicate_email_case_insensitive_is_already_exists(auth) -> None:
-    await auth.register("grace@example.com")
-    error = await auth.error("Register", auth_pb2.RegisterRequest(
-        email=" GRACE@Example.COM", password="a sturdy passphrase", name="Grace"))
-    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
-    assert "already exists" in error.details()
+async def test_a_taken_address_creates_nothing_answers_alike_and_tells_its_owner(auth) -> None:
+    """Whether an address has an account must not show: the answer is a new address's, minus
+    the user; the owner gets user.sign_up_attempted (notify mails them)."""
+    owner = await auth.register("grace@example.com", "Grace Hopper")
+    reply = await auth.call("Register", auth_pb2.RegisterRequest(
+        email=" GRACE@Example.COM", password="a sturdy passphrase", name="Imposter"))
+    assert not reply.HasField("user") and reply.verification_required is True
+    assert len(await auth.rows("SELECT 1 FROM users")) == 1
+    [(password_hash,)] = await auth.rows("SELECT password_hash FROM users")
+    [attempt] = await auth.published("user.sign_up_attempted", events_pb2.SignUpAttempted)
+    assert (attempt.user_id, attempt.email, attempt.name, attempt.language) == (
+        owner.id, "grace@example.com", "Grace Hopper", "en")
+    assert attempt.attempted_at.seconds > 0
+    # The attempt changed nothing about the account: the owner's password still works.
+    assert (await auth.login("grace@example.com")).user.id == owner.id
+    assert password_hash == (await auth.rows("SELECT password_hash FROM users"))[0][0]
 
 
 async def test_common_password_rejected(auth) -> None:

@@ -106,7 +106,7 @@ async def test_events_in_reverse_order_end_in_the_final_state(billing):
     assert ent.plan == FREE
 
 
-@pytest.mark.parametrize("tamper", ["signature", "stale", "missing", "body"])
+@pytest.mark.parametrize("tamper", ["signature", "stale", "future", "missing", "body"])
 async def test_unverifiable_deliveries_get_400_and_change_nothing(billing, tamper):
     user = await billing.new_user()
     billing.stripe.set_webhook_url(None)
@@ -121,6 +121,8 @@ async def test_unverifiable_deliveries_get_400_and_change_nothing(billing, tampe
         headers["Stripe-Signature"] = f"t={now},v1={'0' * 64}"
     elif tamper == "stale":
         headers["Stripe-Signature"] = billing.stripe.sign(body, timestamp=now - 301)
+    elif tamper == "future":
+        headers["Stripe-Signature"] = billing.stripe.sign(body, timestamp=now + 600)
     elif tamper == "body":
         headers["Stripe-Signature"] = billing.stripe.sign(body, timestamp=now)
         body = body.replace(b'"paid"', b'"unpaid"', 1)
@@ -130,6 +132,8 @@ async def test_unverifiable_deliveries_get_400_and_change_nothing(billing, tampe
 
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    assert problem["instance"] == "/webhooks/stripe" and problem["request_id"]
     assert await billing.rows("SELECT count(*) FROM webhook_events") == [(0,)]
     assert await billing.rows("SELECT count(*) FROM subscriptions") == [(0,)]
 

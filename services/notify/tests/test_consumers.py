@@ -129,3 +129,20 @@ async def test_permanent_rejection_marks_failed(db: Database, providers, app_url
             {"id": event_id})).one()
     assert row.status == "failed" and row.attempts == 1 and "401" in row.last_error
     assert providers.requests == 1
+
+
+@pytest.mark.parametrize(("language", "subject", "phrase"), [
+    ("en", "You already have a Career Tools account", "nothing was created"),
+    ("es", "Ya tienes una cuenta de Career Tools", "no se ha creado nada"),
+])
+async def test_a_sign_up_with_a_taken_address_tells_its_owner(
+    notify, catcher, eventually, app_url, language, subject, phrase,
+) -> None:
+    address = f"owner-{language}@example.com"
+    await notify.publish("user.sign_up_attempted", events_pb2.SignUpAttempted(
+        user_id=str(uuid.uuid4()), email=address, name="Grace", language=language))
+    [mail] = await eventually(lambda: catcher.messages(to=address))
+    assert mail.subject == subject
+    assert phrase in mail.text and "Grace" in mail.html
+    for link in (f"{app_url}/login", f"{app_url}/forgot-password"):
+        assert link in mail.text and link in mail.html

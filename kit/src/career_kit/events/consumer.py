@@ -28,8 +28,8 @@ from career_kit import context
 from career_kit.db import Database
 from career_kit.events.envelope import H_NATS_MSG_ID, MalformedEvent, ReceivedEvent
 from career_kit.events.streams import dead_letter_subject, stream_for, subject_for
-from career_kit.events.tables import inbox
 from career_kit.metrics import EVENT_CONSUME_LAG, EVENTS_CONSUMED
+from career_kit.tables import inbox
 
 log = logging.getLogger(__name__)
 

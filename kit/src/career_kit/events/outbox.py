@@ -10,7 +10,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from career_kit.events.envelope import Event
-from career_kit.events.tables import outbox
+from career_kit.tables import outbox
 
 # The relay LISTENs on this channel so that it publishes right after a commit, not at its next poll.
 NOTIFY_CHANNEL = "event_outbox"

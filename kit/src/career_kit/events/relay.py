@@ -20,8 +20,8 @@ from career_kit.db import Database, sync_url
 from career_kit.events.envelope import H_NATS_MSG_ID
 from career_kit.events.outbox import NOTIFY_CHANNEL
 from career_kit.events.streams import subject_for
-from career_kit.events.tables import inbox, outbox
 from career_kit.metrics import EVENT_PUBLISH_FAILURES, EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from career_kit.tables import inbox, outbox
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from career.auth.v1 import auth_pb2, events_pb2
 from career_kit.events import Event
 
 USER_REGISTERED = "user.registered"
+SIGN_UP_ATTEMPTED = "user.sign_up_attempted"
 EMAIL_VERIFICATION_REQUESTED = "user.email_verification_requested"
 EMAIL_VERIFIED = "user.email_verified"
 PASSWORD_RESET_REQUESTED = "user.password_reset_requested"
@@ -58,6 +59,13 @@ def password_reset_requested(user: User, token: str, expires_at: datetime) -> Ev
         user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
         token=token, expires_at=_timestamp(expires_at))
     return Event(PASSWORD_RESET_REQUESTED, payload, subject=str(user.id))
+
+
+def sign_up_attempted(user: User, attempted_at: datetime) -> Event:
+    payload = events_pb2.SignUpAttempted(
+        user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
+        attempted_at=_timestamp(attempted_at))
+    return Event(SIGN_UP_ATTEMPTED, payload, subject=str(user.id))
 
 
 def email_verified(user: User, verified_at: datetime) -> Event:

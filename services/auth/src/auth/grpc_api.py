@@ -17,7 +17,7 @@ from auth.repository import ActiveSession
 from auth.service import LINK, LOGIN, AuthService, IssuedTokens, RejectedAfterRecording, SignIn
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
 from career_kit import context
-from career_kit.db import Database
+from career_kit.db import Database, commit_after_deadline
 
 SERVICE_NAME = "career.auth.v1.AuthService"
 T = TypeVar("T")
@@ -118,21 +118,27 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def _unit(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in one transaction. A RejectedAfterRecording commits what was recorded
-        before its error is raised; any other error rolls everything back."""
+        before its error is raised, even after the caller's deadline (a failed login counts
+        towards lockout whether or not anybody waits for the answer); any other error rolls
+        everything back, and so does a deadline that leaves no time to commit."""
         rejected: RejectedAfterRecording | None = None
         async with self.db.transaction() as session:
             try:
                 return await work(session)
             except RejectedAfterRecording as exc:
                 rejected = exc
+                commit_after_deadline(session)
         raise rejected.error
 
     async def Register(self, request: auth_pb2.RegisterRequest,
                        ctx: grpc.aio.ServicerContext) -> auth_pb2.RegisterResponse:
         registration = await self._unit(lambda s: self.service.register(
             s, email=request.email, password=request.password, name=request.name))
-        return auth_pb2.RegisterResponse(user=user_message(registration.user),
-                                         verification_required=registration.verification_required)
+        reply = auth_pb2.RegisterResponse(
+            verification_required=registration.verification_required)
+        if registration.user is not None:
+            reply.user.CopyFrom(user_message(registration.user))
+        return reply
 
     async def Login(self, request: auth_pb2.LoginRequest,
                     ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:

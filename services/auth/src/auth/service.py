@@ -157,7 +157,8 @@ class RejectedAfterRecording(Exception):
 
 @dataclass(frozen=True)
 class Registration:
-    user: User
+    # None when the address already had an account (nothing was created; the owner is mailed).
+    user: User | None
     verification_required: bool
 
 
@@ -333,8 +334,12 @@ class AuthService:
         user = await self.users.create(session, email=email, name=name,
                                        password_hash=password_hash)
         if user is None:
-            raise AlreadyExists("an account with this e-mail already exists",
-                                problem_type="email-taken")
+            # Taken: the answer must not say so (the same policy as password reset), so the
+            # owner learns of it by e-mail, and the caller gets what a new address gets.
+            existing = await self.users.get_by_email_for_update(session, email)
+            if existing is not None:  # None only if it was deleted meanwhile
+                await self.outbox.add(session, events.sign_up_attempted(existing, self.clock()))
+            return Registration(None, verification_required=True)
         await self.outbox.add(session, events.user_registered(user))
         await self._request_verification(session, user, self.clock())
         return Registration(user, verification_required=user.email_verified_at is None)

@@ -25,6 +25,7 @@ from career.common.v1 import pagination_pb2
 from career_kit import context
 from career_kit.db import Database
 from career_kit.errors import InvalidArgument
+from career_kit.idempotency import IdempotencyKey, run_once
 
 SERVICE_NAME = "career.billing.v1.BillingService"
 T = TypeVar("T")
@@ -202,14 +203,22 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         if request.provider not in PROVIDERS:
             raise InvalidArgument("unknown payment provider")
         provider = PROVIDERS[request.provider]
-        start = await self._unit(lambda s: self.service.checkout(
-            s, caller_id=_caller_id(), purchase=PURCHASES[request.purchase], provider=provider,
-            idempotency_key=request.idempotency_key))
-        reply = billing_pb2.CheckoutSession(id=start.id, url=start.url,
-                                            provider=PROVIDER_ENUM[provider])
-        if start.expires_at is not None:
-            reply.expires_at.CopyFrom(timestamp(start.expires_at))
-        return reply
+        # The client's key is the caller's own, for this operation and this request only.
+        key = IdempotencyKey.of("billing.checkout", owner=_caller_id() or "",
+                                key=request.idempotency_key, request=request)
+
+        async def checkout(session: AsyncSession) -> billing_pb2.CheckoutSession:
+            start = await self.service.checkout(
+                session, caller_id=_caller_id(), purchase=PURCHASES[request.purchase],
+                provider=provider, provider_key=key.for_provider() if key else None)
+            reply = billing_pb2.CheckoutSession(id=start.id, url=start.url,
+                                                provider=PROVIDER_ENUM[provider])
+            if start.expires_at is not None:
+                reply.expires_at.CopyFrom(timestamp(start.expires_at))
+            return reply
+
+        return await self._unit(lambda s: run_once(
+            s, key, billing_pb2.CheckoutSession, lambda: checkout(s)))
 
     async def CreatePortalSession(self, request: billing_pb2.CreatePortalSessionRequest,
                                   ctx: grpc.aio.ServicerContext) -> billing_pb2.PortalSession:

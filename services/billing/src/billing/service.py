@@ -45,6 +45,7 @@ from career_kit.errors import (
     Unavailable,
 )
 from career_kit.events import Outbox
+from career_kit.idempotency import IdempotencyKeyReused
 
 log = logging.getLogger(__name__)
 
@@ -293,8 +294,7 @@ class BillingService:
     @staticmethod
     def _replay(earlier: Any, feature: str, amount: int) -> QuotaView:
         if earlier.feature != feature or earlier.amount != amount:
-            raise InvalidArgument("this idempotency key was used with other parameters",
-                                  problem_type="idempotency-key-reused")
+            raise IdempotencyKeyReused("this idempotency key was used with other parameters")
         return QuotaView(feature, True, earlier.limit, earlier.used_after, earlier.period_end,
                          replayed=True)
 
@@ -316,9 +316,12 @@ class BillingService:
         return customer.stripe_customer_id
 
     async def checkout(self, session: AsyncSession, *, caller_id: str | None, purchase: str,
-                       provider: str, idempotency_key: str) -> Any:
+                       provider: str, provider_key: str | None) -> Any:
+        """Start paying for `purchase`. `provider_key` is the provider's idempotency key: the
+        scoped form of the client's Idempotency-Key (career_kit.idempotency), or None for a
+        call the client will not retry."""
         user = _caller(caller_id)
-        key = idempotency_key or f"checkout:{uuid.uuid4()}"
+        key = provider_key or f"checkout:{uuid.uuid4()}"
         if purchase in plans.PAID_PLANS:
             live = await self.subscriptions.effective(session, user)
             if live is not None and live.status in ENTITLED_STATUSES:

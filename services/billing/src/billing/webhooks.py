@@ -42,10 +42,11 @@ def webhook_routes(db: Database, handlers: ProviderEvents,
         provider = providers.get(provider_name)
         if provider is None:
             WEBHOOKS.labels(provider_name, "not_configured").inc()
-            return problem_response(404, f"{provider_name} webhooks are not configured")
+            return problem_response(404, f"{provider_name} webhooks are not configured",
+                                    instance=request.url.path)
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
-            return problem_response(413, "webhook body too large")
+            return problem_response(413, "webhook body too large", instance=request.url.path)
         headers = {name.lower(): value for name, value in request.headers.items()}
         try:
             event = await provider.verify_webhook(body, headers)
@@ -53,12 +54,14 @@ def webhook_routes(db: Database, handlers: ProviderEvents,
             WEBHOOKS.labels(provider_name, "rejected").inc()
             log.warning("webhook rejected", extra={"provider": provider_name,
                                                    "reason": str(exc)})
-            return problem_response(400, f"webhook rejected: {exc}")
+            return problem_response(400, f"webhook rejected: {exc}",
+                                    instance=request.url.path)
         except ProviderError as exc:
             # PayPal verifies through its API; when that is down, ask for a redelivery.
             WEBHOOKS.labels(provider_name, "verify_unavailable").inc()
             log.warning("webhook verification unavailable", extra={"error": str(exc)})
-            return problem_response(503, "cannot verify the webhook now")
+            return problem_response(503, "cannot verify the webhook now",
+                                    instance=request.url.path)
         try:
             async with db.transaction() as session:
                 outcome = await handlers.handle(session, event)
@@ -67,7 +70,7 @@ def webhook_routes(db: Database, handlers: ProviderEvents,
             log.exception("webhook handling failed; the provider will redeliver",
                           extra={"provider": provider_name, "event_id": event.id,
                                  "event_type": event.type})
-            return problem_response(500, "handling failed; retry")
+            return problem_response(500, "handling failed; retry", instance=request.url.path)
         WEBHOOKS.labels(provider_name, outcome).inc()
         log.info("webhook applied", extra={"provider": provider_name, "event_id": event.id,
                                            "event_type": event.type, "outcome": outcome})

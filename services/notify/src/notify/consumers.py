@@ -71,6 +71,15 @@ class UserEmailConsumers:
             context={"name": data.name, "expires_at": _expires(data),
                      "link": self.notifier.app_link("/reset-password", token=data.token)})
 
+    async def on_sign_up_attempted(self, session: AsyncSession, event: ReceivedEvent) -> None:
+        """Someone registered with this account's address: tell its owner how to get in."""
+        data = event.parse(events_pb2.SignUpAttempted)
+        await self.notifier.deliver(
+            event_id=event.id, template="account_exists", user_id=data.user_id,
+            recipient=data.email, language=data.language,
+            context={"name": data.name, "sign_in_link": self.notifier.app_link("/login"),
+                     "reset_link": self.notifier.app_link("/forgot-password")})
+
     async def on_user_deleted(self, session: AsyncSession, event: ReceivedEvent) -> None:
         data = event.parse(events_pb2.UserDeleted)
         await SentEmailRepository(session).delete_for_user(data.user_id)
@@ -83,6 +92,7 @@ class UserEmailConsumers:
                          self.on_email_verification_requested, **mail),
             Subscription("user.password_reset_requested", self.on_password_reset_requested,
                          **mail),
+            Subscription("user.sign_up_attempted", self.on_sign_up_attempted, **mail),
             Subscription("user.deleted", self.on_user_deleted),
         ]
 

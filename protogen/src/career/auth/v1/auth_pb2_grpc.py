@@ -181,11 +181,15 @@ class AuthServiceServicer:
     """
 
     def Register(self, request, context):
-        """Register creates a user with an e-mail and password. The e-mail is unique
-        case-insensitively (ALREADY_EXISTS otherwise); the password must be at
-        least 8 characters and not a commonly used one (INVALID_ARGUMENT).
+        """Register creates a user with an e-mail and password. The password must be
+        at least 8 characters and not a commonly used one (INVALID_ARGUMENT).
         Publishes user.registered and, in the same transaction,
         user.email_verification_requested with a single-use token valid 24 hours.
+        The e-mail is unique case-insensitively, but an address that already has an
+        account is not an error: nothing is created, user.sign_up_attempted is
+        published (notify tells the owner), and the answer has no user, so that the
+        gateway answers both cases alike (whether an address has an account must not
+        show, as with RequestPasswordReset).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -26,7 +26,7 @@ from career.auth.v1 import auth_pb2 as career_dot_auth_dot_v1_dot_auth__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63\x61reer/auth/v1/events.proto\x12\x0e\x63\x61reer.auth.v1\x1a\x19\x63\x61reer/auth/v1/auth.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x31\n\rregistered_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9b\x01\n\x1a\x45mailVerificationRequested\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x16PasswordResetRequested\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\x11UserEmailVerified\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12/\n\x0bverified_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"N\n\x0bUserDeleted\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12.\n\ndeleted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa2\x01\n\x0fUserTierChanged\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12&\n\x08old_tier\x18\x02 \x01(\x0e\x32\x14.career.auth.v1.Tier\x12&\n\x08new_tier\x18\x03 \x01(\x0e\x32\x14.career.auth.v1.Tier\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x88\x01\n\x15SecurityEventRecorded\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\n\n\x02ip\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65tail_json\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63\x61reer/auth/v1/events.proto\x12\x0e\x63\x61reer.auth.v1\x1a\x19\x63\x61reer/auth/v1/auth.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x31\n\rregistered_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9b\x01\n\x1a\x45mailVerificationRequested\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x16PasswordResetRequested\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x83\x01\n\x0fSignUpAttempted\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x30\n\x0c\x61ttempted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\x11UserEmailVerified\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12/\n\x0bverified_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"N\n\x0bUserDeleted\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12.\n\ndeleted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa2\x01\n\x0fUserTierChanged\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12&\n\x08old_tier\x18\x02 \x01(\x0e\x32\x14.career.auth.v1.Tier\x12&\n\x08new_tier\x18\x03 \x01(\x0e\x32\x14.career.auth.v1.Tier\x12.\n\nchanged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x88\x01\n\x15SecurityEventRecorded\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\n\n\x02ip\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65tail_json\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,12 +39,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EMAILVERIFICATIONREQUESTED']._serialized_end=397
   _globals['_PASSWORDRESETREQUESTED']._serialized_start=400
   _globals['_PASSWORDRESETREQUESTED']._serialized_end=551
-  _globals['_USEREMAILVERIFIED']._serialized_start=553
-  _globals['_USEREMAILVERIFIED']._serialized_end=653
-  _globals['_USERDELETED']._serialized_start=655
-  _globals['_USERDELETED']._serialized_end=733
-  _globals['_USERTIERCHANGED']._serialized_start=736
-  _globals['_USERTIERCHANGED']._serialized_end=898
-  _globals['_SECURITYEVENTRECORDED']._serialized_start=901
-  _globals['_SECURITYEVENTRECORDED']._serialized_end=1037
+  _globals['_SIGNUPATTEMPTED']._serialized_start=554
+  _globals['_SIGNUPATTEMPTED']._serialized_end=685
+  _globals['_USEREMAILVERIFIED']._serialized_start=687
+  _globals['_USEREMAILVERIFIED']._serialized_end=787
+  _globals['_USERDELETED']._serialized_start=789
+  _globals['_USERDELETED']._serialized_end=867
+  _globals['_USERTIERCHANGED']._serialized_start=870
+  _globals['_USERTIERCHANGED']._serialized_end=1032
+  _globals['_SECURITYEVENTRECORDED']._serialized_start=1035
+  _globals['_SECURITYEVENTRECORDED']._serialized_end=1171
 # @@protoc_insertion_point(module_scope)

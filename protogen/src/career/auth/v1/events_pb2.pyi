@@ -55,6 +55,20 @@ class PasswordResetRequested(_message.Message):
     expires_at: _timestamp_pb2.Timestamp
     def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., name: _Optional[str] = ..., language: _Optional[str] = ..., token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class SignUpAttempted(_message.Message):
+    __slots__ = ("user_id", "email", "name", "language", "attempted_at")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    email: str
+    name: str
+    language: str
+    attempted_at: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., name: _Optional[str] = ..., language: _Optional[str] = ..., attempted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class UserEmailVerified(_message.Message):
     __slots__ = ("user_id", "email", "verified_at")
     USER_ID_FIELD_NUMBER: _ClassVar[int]

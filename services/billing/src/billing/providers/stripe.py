@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -180,6 +181,7 @@ class StripeProvider:
         try:
             stripe.WebhookSignature.verify_header(
                 body.decode("utf-8"), header, self.webhook_secret, self.tolerance)
+            _refuse_future_timestamp(header, self.tolerance)
             event = json.loads(body)
         except stripe.SignatureVerificationError as exc:
             raise InvalidWebhook(str(exc)) from exc
@@ -192,3 +194,14 @@ class StripeProvider:
         return WebhookEvent(provider=self.name, id=event["id"], type=event["type"],
                             created=_time(event.get("created")) or datetime.now(UTC),
                             object=data.get("object") or {}, payload=event)
+
+
+def _refuse_future_timestamp(header: str, tolerance: int) -> None:
+    """The SDK bounds a signature's age only; a timestamp from the future (a replay window
+    opened in advance with a leaked secret, or a sender's broken clock) is bounded the same way.
+    Called after the signature verified, so the header is well-formed."""
+    stamps = [part.partition("=")[2] for part in header.split(",")
+              if part.strip().startswith("t=")]
+    if stamps and stamps[0].strip().isdigit() and \
+            int(stamps[0]) > int(time.time()) + tolerance:
+        raise InvalidWebhook("the signature's timestamp is in the future beyond the tolerance")

@@ -1,4 +1,6 @@
-"""The two platform tables every service database has: the event outbox and the event inbox."""
+"""The platform tables every service database has, beside its own: the event outbox and inbox
+(career_kit.events) and the idempotency keys of client-retried calls (career_kit.idempotency).
+Each service's migrations create them with `career_kit.migrations`."""
 
 from __future__ import annotations
 
@@ -53,6 +55,23 @@ inbox = Table(
 )
 
 
+# One row per (operation, owner, key) a client sent: the request's hash, and its answer once the
+# call committed, so a retry is answered from here and a reuse with another request refused.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", Text, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("request_hash", Text, nullable=False),
+    Column("response", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("scope", "owner", "key", name="pk_idempotency_keys"),
+    # Expired keys are swept by age.
+    Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+
 def event_tables() -> list[Table]:
-    """The tables in creation order."""
+    """The event tables in creation order (every service's first revision creates them)."""
     return [outbox, inbox]
