@@ -240,6 +240,28 @@ def test_schema_rejects_bad_values(overrides: dict[str, Any], where: str) -> Non
         helm_check.validate_values(CHART, with_defaults(**overrides))
 
 
+def test_gateway_trusts_forwarded_headers_only_from_the_ingress_controller() -> None:
+    for name, expected in (("defaults", "10.244.0.0/16,fd00:10:244::/56"),
+                           ("production", "10.244.0.0/16")):
+        [config] = [m for m in rendered(name).of_kind("ConfigMap")
+                    if "GATEWAY_HTTP_PORT" in m.get("data", {})]
+        assert config["data"]["GATEWAY_FORWARDED_ALLOW_IPS"] == expected, name
+    # Without an Ingress the gateway keeps its default (only 127.0.0.1, e.g. a sidecar).
+    [minimal] = [m for m in rendered("minimal").of_kind("ConfigMap")
+                 if "GATEWAY_HTTP_PORT" in m.get("data", {})]
+    assert "GATEWAY_FORWARDED_ALLOW_IPS" not in minimal["data"]
+
+
+def test_an_ingress_without_trusted_proxies_is_refused() -> None:
+    values = with_defaults(gateway={**VALUE_SETS["defaults"]["gateway"], "trustedProxies": []})
+    with pytest.raises(ChartCheckError, match="trustedProxies is required"):
+        helm_check.render(CHART, values)
+    anyone = with_defaults(gateway={**VALUE_SETS["defaults"]["gateway"],
+                                    "trustedProxies": ["*"]})
+    with pytest.raises(ChartCheckError, match="trustedProxies"):
+        helm_check.validate_values(CHART, anyone)
+
+
 def test_chart_refuses_to_render_without_credentials() -> None:
     with pytest.raises(ChartCheckError, match="internalSecret"):
         helm_check.validate_values(CHART, {})

@@ -4,8 +4,9 @@
   readiness probe a test can make fail, and which also serve a test-only `career.test.v1.Probe`
   service (its `Fail` method raises the kit's `NotFound`).
 - `receiver`: a Starlette app under uvicorn that records every webhook it receives.
-- `gateway_url` / `client`: the real app from `create_app`, under uvicorn, pointed at those and
-  at the session's real Redis, plus the test-only routes of `routes_for_tests()` (mounted on
+- `gateway_url` / `client`: the real app from `create_app`, under uvicorn configured as `main()`
+  configures it (server.py's `uvicorn_config`), pointed at those and at the session's real
+  Redis, plus the test-only routes of `routes_for_tests()` (mounted on
   that same app, so its real middlewares and handlers answer them).
 - `ops`: a client of that gateway's ops port (metrics, readiness), which its lifespan serves on
   a free port of its own (`metrics_port`, which `start_gateway` also takes).
@@ -54,6 +55,7 @@ from devstack.servers import free_port
 from gateway.clients import ClientsDep
 from gateway.config import SERVICE_NAMES, GatewaySettings
 from gateway.main import create_app
+from gateway.server import uvicorn_config
 
 assert gateway.__file__ is not None and "src" in gateway.__file__, gateway
 
@@ -158,11 +160,17 @@ def fleet(session_fleet: Fleet) -> Fleet:
 
 
 @contextlib.asynccontextmanager
-async def serve_http(app: Any) -> AsyncIterator[str]:
-    """Run `app` under a real uvicorn on a free port in this loop; yields its base URL."""
-    port = free_port()
-    server = EmbeddedServer(uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"))
+async def serve_http(app: Any, gateway: GatewaySettings | None = None) -> AsyncIterator[str]:
+    """Run `app` under a real uvicorn in this loop; yields its base URL. A gateway app is served
+    as `main()` serves it (server.py's `uvicorn_config` for `gateway`, its settings, which
+    `gateway_settings` gives a free port); any other app on a free port."""
+    if gateway is not None:
+        config = uvicorn_config(app, gateway)
+    else:
+        config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None,
+                                access_log=False, lifespan="on")
+    port = config.port
+    server = EmbeddedServer(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -273,6 +281,8 @@ def gateway_settings(redis_url: str, fleet: Fleet, receiver_url: str,
         "social_webhook_url": receiver_url,
         "platform": PlatformSettings(environment="test", redis_url=redis_url,
                                      internal_secret=INTERNAL_SECRET),
+        "host": "127.0.0.1",
+        "http_port": free_port(),
         "metrics_port": free_port(),
         **fleet.targets(),
         **overrides,
@@ -299,7 +309,7 @@ def start_gateway(infra: Any, session_receiver: WebhookReceiver) -> StartGateway
                     **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
         settings = gateway_settings(redis_url or infra.redis_url, fleet, session_receiver.url,
                                     **overrides)
-        async with serve_http(build_app(settings)) as url, \
+        async with serve_http(build_app(settings), settings) as url, \
                 httpx.AsyncClient(base_url=url, timeout=10) as client:
             yield client
 
@@ -315,7 +325,7 @@ def settings(infra: Any, session_fleet: Fleet,
 
 @pytest.fixture(scope="session")
 async def gateway_url(settings: GatewaySettings) -> AsyncIterator[str]:
-    async with serve_http(build_app(settings)) as url:
+    async with serve_http(build_app(settings), settings) as url:
         yield url
 
 

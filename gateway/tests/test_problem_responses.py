@@ -12,8 +12,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from redis.exceptions import ConnectionError as RedisConnectionError
+from starlette.middleware import Middleware
 
+from gateway.access_tokens import AuthenticationMiddleware
 from gateway.config import GatewaySettings
+from gateway.middleware import SECURITY_HEADERS, gateway_middleware
+from gateway.problems import install_problem_handlers
+
+from .conftest import serve_http
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
 
@@ -117,3 +125,43 @@ async def test_unexpected_error_is_a_500_problem_that_hides_the_cause(
     assert len(logged) == 1 and logged[0].exc_info is not None
     assert "hunter2" in str(logged[0].exc_info[1])
     assert body["title"] == "Internal Server Error"
+
+
+async def test_an_error_raised_by_a_middleware_still_carries_every_header() -> None:
+    """The last resort stands outside the middlewares too: what one of them raises (here a
+    stand-in placed where authentication and rate limits run) is a 500 problem with the
+    request id and the security headers, never Starlette's bare text; a Redis outage there
+    is a 503 with Retry-After."""
+    class Failing:
+        def __init__(self, app) -> None:
+            self.app = app
+
+        async def __call__(self, scope, receive, send) -> None:
+            if scope["type"] == "http" and scope["path"] == "/redis":
+                raise RedisConnectionError("Connection refused")
+            if scope["type"] == "http" and scope["path"] == "/crash":
+                raise RuntimeError("a middleware's own bug")
+            await self.app(scope, receive, send)
+
+    stack = gateway_middleware(cors_origins=[], max_body_bytes=1024, docs_path=None,
+                               docs_csp="")
+    position = next(i for i, m in enumerate(stack) if m.cls is AuthenticationMiddleware)
+    stack.insert(position, Middleware(Failing))
+    app = FastAPI(middleware=stack)
+    install_problem_handlers(app)
+
+    @app.get("/fine")
+    async def fine_route() -> dict[str, bool]:
+        return {"ok": True}
+
+    async with serve_http(app) as url, httpx.AsyncClient(base_url=url) as client:
+        crash = await client.get("/crash")
+        redis_down = await client.get("/redis")
+        fine = await client.get("/fine")
+    assert_problem(crash, 500, "/crash")
+    assert_problem(redis_down, 503, "/redis")
+    assert int(redis_down.headers["retry-after"]) > 0
+    for response in (crash, redis_down):
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+    assert fine.json() == {"ok": True}

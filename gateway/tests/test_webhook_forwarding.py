@@ -130,10 +130,33 @@ async def test_meta_verification_get_is_forwarded_with_its_query(client: httpx.A
 
 async def test_webhook_paths_cannot_climb_out_of_their_prefix(client: httpx.AsyncClient,
                                                               receiver) -> None:
-    response = await client.get("/webhooks/stripe/%2e%2e/%2e%2e/metrics")
-    assert response.status_code == 400
-    assert response.headers["content-type"] == "application/problem+json"
+    for method, path in (("POST", "/webhooks/stripe/%2e%2e/%2e%2e/metrics"),
+                         ("GET", "/webhooks/social/%2e%2e/%2e%2e/metrics")):
+        response = await client.request(method, path)
+        assert response.status_code == 400, (method, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
     assert receiver.received == []
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("GET", "/webhooks/stripe/x", "POST"),
+    ("PUT", "/webhooks/stripe/x", "POST"),
+    ("GET", "/webhooks/stripe", "POST"),
+    ("PUT", "/webhooks/social/meta", "GET, POST"),
+    ("DELETE", "/webhooks/paypal", "POST"),
+    ("PUT", "/auth/me", "DELETE, GET, PATCH"),
+])
+async def test_a_wrong_method_is_a_405_problem_naming_every_allowed_method(
+    client: httpx.AsyncClient, receiver, method: str, path: str, allow: str,
+) -> None:
+    response = await client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == allow
+    body = response.json()
+    assert body["instance"] == path and body["request_id"] == response.headers["x-request-id"]
+    assert allow in body["detail"]
+    assert receiver.received == []  # refused here, never forwarded
 
 
 async def test_oversized_webhook_is_refused_before_forwarding(client: httpx.AsyncClient,

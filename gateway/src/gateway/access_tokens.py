@@ -11,6 +11,11 @@ ended from the sessions list), and so is one whose `iat` is below its user's rev
 LogoutAll in auth.proto). `AuthenticationMiddleware` turns a valid `Authorization: Bearer`
 token into `career_kit.context.caller`, which the kit's gRPC channels forward to the services;
 routes that need a user depend on `CurrentCaller`.
+
+When Redis cannot be read the revocation marks are unknown, so the token is neither accepted
+nor called invalid: the request fails closed with 503 and `Retry-After` (a logged-out token
+must never work again merely because Redis blinked, and the client must not throw away a token
+that may well be valid).
 """
 
 from __future__ import annotations
@@ -28,10 +33,11 @@ import jwt
 import redis.asyncio as aioredis
 from fastapi import Depends
 from jwt.algorithms import RSAAlgorithm
+from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from career_kit import context
-from gateway.problems import Problem, problem_response
+from gateway.problems import Problem, dependency_unavailable, problem_response
 
 log = logging.getLogger("gateway.access_tokens")
 
@@ -59,6 +65,10 @@ current_token: ContextVar[VerifiedToken | None] = ContextVar("current_token", de
 
 class InvalidToken(Exception):
     """The bearer token cannot be trusted; the message is safe to show."""
+
+
+class RevocationUnavailable(Exception):
+    """Whether the token was revoked cannot be checked now (Redis unreachable)."""
 
 
 def denylist_key(key_prefix: str, jti: str) -> str:
@@ -140,7 +150,10 @@ class AccessTokenVerifier:
         session_id = claims.get("sid")
         if isinstance(session_id, str) and session_id:
             keys.append(session_revoked_key(self._key_prefix, session_id))
-        denied, revoked_before, *session_revoked = await self._redis.mget(keys)
+        try:
+            denied, revoked_before, *session_revoked = await self._redis.mget(keys)
+        except (RedisError, OSError) as exc:
+            raise RevocationUnavailable("the token revocation store is unreachable") from exc
         # A token issued in the second of a revocation but before it has an `iat` below the
         # revocation time (auth sets it to the next second) and is refused; auth gives tokens
         # issued after it, in that same second, the revocation time itself as `iat`.
@@ -182,6 +195,13 @@ class AuthenticationMiddleware:
                 "path": scope["path"]})
             response = problem_response(401, str(exc), instance=scope["path"],
                                         type_="invalid-token", headers=_CHALLENGE)
+            await response(scope, receive, send)
+            return
+        except RevocationUnavailable:
+            log.error("access token not checked: revocation store unreachable",
+                      extra={"path": scope["path"]}, exc_info=True)
+            response = dependency_unavailable(
+                scope["path"], "Signed-in requests cannot be checked right now; retry shortly.")
             await response(scope, receive, send)
             return
         caller_var = context.caller.set(verified.caller)

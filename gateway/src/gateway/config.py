@@ -32,6 +32,9 @@ class GatewaySettings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
     # Largest request body accepted, by Content-Length or counted while a chunked body arrives.
     max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # Largest request head (request line + header fields) accepted; a longer one gets 431
+    # before anything parses it (server.py).
+    max_header_bytes: int = Field(default=32 * 1024, gt=0)
     # Deadline of a gRPC call made for an HTTP request.
     grpc_timeout_seconds: float = Field(default=5.0, gt=0)
     # Deadline of each check behind /readyz; below the 2 s the kubelet gives the whole probe.

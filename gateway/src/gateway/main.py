@@ -3,12 +3,14 @@
 `create_app` wires settings, problem handlers, middlewares and routers; its lifespan opens what
 requests share (a gRPC channel per service, a Redis client, the webhook HTTP client) and closes
 them at shutdown; in between it also serves the ops port (metrics, readiness: routers/ops.py).
-Handlers get them through the aliases in deps.py.
+Handlers get them through the aliases in deps.py. `main()` serves it with server.py's uvicorn
+configuration.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -18,6 +20,7 @@ import httpx
 import redis.asyncio as aioredis
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.main import STARTUP_FAILURE
 
 from career.auth.v1 import auth_pb2
 from career_kit.logs import configure_logging
@@ -30,6 +33,7 @@ from gateway.problems import PROBLEM_RESPONSES, install_problem_handlers
 from gateway.ratelimit import RateLimiter
 from gateway.routers import auth, billing, oauth, ops, webhooks
 from gateway.security_events import SecurityEventReporter
+from gateway.server import uvicorn_config
 
 log = logging.getLogger("gateway.main")  # not "__main__" under `python -m`
 
@@ -83,7 +87,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             await clients.close()
             log.info("gateway stopped")
 
-    docs_page = render_docs_page(title=TITLE, openapi_url=OPENAPI_URL)
+    docs_page = render_docs_page(title=TITLE, openapi_url=OPENAPI_URL, docs_path=DOCS_URL)
     app = FastAPI(
         title=TITLE,
         version=VERSION,
@@ -126,17 +130,10 @@ def _jwks_from(clients: ServiceClients):
 def main() -> None:
     settings = GatewaySettings()
     configure_logging("gateway", settings.platform.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.http_port,
-        log_config=None,  # keep the JSON logging configured above
-        access_log=False,  # AccessLogMiddleware logs each request, with its correlation id
-        server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-    )
+    server = uvicorn.Server(uvicorn_config(create_app(settings), settings))
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)  # as uvicorn.run() does
 
 
 if __name__ == "__main__":

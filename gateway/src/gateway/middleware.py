@@ -4,13 +4,17 @@ Outermost first:
   RequestIdMiddleware        X-Request-ID in and out; sets the correlation id for logs and gRPC
   SecurityHeadersMiddleware  CSP, HSTS, framing, sniffing, referrer, opener, permissions
   AccessLogMiddleware        http_requests_total, latency histogram, one JSON line per request
+  UnhandledErrorMiddleware   what the middlewares below raise -> 500 (503 for Redis) problem
   ProblemCORSMiddleware      Starlette CORS, refusing preflights with problem+json
   AuthenticationMiddleware   Bearer access token -> caller (access_tokens.py); 401 problem
   RateLimitMiddleware        Redis budgets per IP / user (ratelimit.py); 429 problem+json
   BodySizeLimitMiddleware    413 by Content-Length, or while a chunked body is read
-  UnhandledErrorMiddleware   anything unexpected -> 500 problem
+  UnhandledErrorMiddleware   what the endpoint raises -> 500 problem, inside CORS
 Everything produced further in (429s, 413s, 500s, CORS refusals) therefore still carries the
-security headers, the request id, and is counted and logged. They are pure ASGI (no
+security headers, the request id, and is counted and logged. The last resort stands twice: the
+inner one answers an endpoint's error inside CORS (so the SPA can read it), the outer one
+catches what a middleware raises, which would otherwise reach Starlette's own handler outside
+every middleware, without the request id or the security headers. They are pure ASGI (no
 BaseHTTPMiddleware): the endpoint runs in the same task, so the correlation id reaches it.
 """
 
@@ -261,6 +265,7 @@ def gateway_middleware(
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware, docs_path=docs_path, docs_csp=docs_csp),
         Middleware(AccessLogMiddleware),
+        Middleware(UnhandledErrorMiddleware),
         Middleware(
             ProblemCORSMiddleware,
             allow_origins=list(cors_origins),

@@ -29,9 +29,11 @@ import grpc
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from career_kit import context
 from career_kit.errors import PROBLEM_TYPE_KEY
@@ -158,11 +160,19 @@ def grpc_problem_type(exc: grpc.aio.AioRpcError) -> str | None:
     return _trailing(exc, PROBLEM_TYPE_KEY)
 
 
+# Problem types whose HTTP status is more precise than their gRPC status' row in the table.
+# A reused Idempotency-Key is well-formed but cannot be processed: 422, as the IETF
+# Idempotency-Key draft specifies (INVALID_ARGUMENT alone would say 400).
+PROBLEM_TYPE_STATUS: Mapping[str, int] = {"idempotency-key-reused": 422}
+
+
 def grpc_problem(exc: grpc.aio.AioRpcError, instance: str) -> JSONResponse:
     """The problem response for a failed gRPC call."""
     code = exc.code()
-    status = http_status_for(code)
     problem_type = grpc_problem_type(exc)
+    status = http_status_for(code)
+    if code == grpc.StatusCode.INVALID_ARGUMENT and problem_type in PROBLEM_TYPE_STATUS:
+        status = PROBLEM_TYPE_STATUS[problem_type]
     if code in _CLIENT_FACING or (problem_type is not None and status != 502):
         detail = exc.details() or _phrase(status)
     else:
@@ -190,9 +200,25 @@ def validation_issues(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str
     return issues
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at this request's path. Starlette's 405
+    names only the methods of the first route that matched the path, which is wrong wherever
+    one path has a route per method (the webhooks: one per method keeps operation ids unique)."""
+    routes = request.app.router.routes
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in routes)]
+
+
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        headers["Allow"] = ", ".join(allowed_methods(request))
     if exc.status_code < 400:
         return Response(status_code=exc.status_code, headers=headers)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -240,10 +266,26 @@ async def _problem(request: Request, exc: Exception) -> Response:
                             type_=exc.type, headers=exc.headers)
 
 
+# Seconds a client is told to wait when the gateway's own Redis is unreachable.
+DEPENDENCY_RETRY_AFTER_SECONDS = 5
+
+
+def dependency_unavailable(instance: str, detail: str) -> JSONResponse:
+    """503 with Retry-After: something the gateway itself needs (Redis) cannot be reached, so
+    the request can be neither served nor safely let through; it will work once that is back."""
+    return problem_response(503, detail, instance=instance, type_="dependency-unavailable",
+                            headers={"Retry-After": str(DEPENDENCY_RETRY_AFTER_SECONDS)})
+
+
 async def unhandled_error(request: Request, exc: Exception) -> Response:
-    """Last resort: log the traceback, answer 500 without saying anything about the cause."""
+    """Last resort: log the traceback, answer 500 without saying anything about the cause;
+    503 with Retry-After when the cause is the gateway's Redis being unreachable (nothing is
+    wrong with the request, and it will work again once Redis is back)."""
     log.error("unhandled error", exc_info=exc,
               extra={"method": request.method, "path": request.url.path})
+    if isinstance(exc, RedisError):
+        return dependency_unavailable(
+            request.url.path, "A store the API depends on is unavailable; try again shortly.")
     return problem_response(500, "An unexpected error occurred; it has been logged.",
                             instance=request.url.path)
 

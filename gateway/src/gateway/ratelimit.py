@@ -11,8 +11,16 @@ replicas never over-admit, with Redis's own clock so replicas agree on time. Eve
 under a rule carries `RateLimit-*` headers (of the tighter budget, when a route counted one
 too); an exhausted budget is a 429 problem+json with `Retry-After`, logged, and reported to the
 auth service as a `rate_limit_exceeded` security event (security_events.py: in the
-background, at most once per rule, key and window). If Redis is unreachable the gateway fails
-open (availability over strictness) and logs it.
+background, at most once per rule, key and window).
+
+If Redis is unreachable, a rule decides by `fail_closed`. The rules that guard credentials and
+mailboxes (login, the 2FA step, register, forgot-password, resend-verification, and their
+per-address budgets) fail closed: 503 with Retry-After. A local in-process fallback was
+rejected for them: its budget would be per replica and per restart (an attacker gets N
+replicas x the budget, again after every deploy), and while Redis is down signed-in requests
+fail closed anyway (access_tokens.py), so there is little availability left to save. The other
+budgets fail open: the request goes through, logged and counted in
+`gateway_rate_limit_unavailable_total{rule, outcome}`.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import redis.asyncio as aioredis
+from prometheus_client import Counter
 from redis.exceptions import RedisError
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -35,13 +44,24 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from career_kit import context
-from gateway.problems import Problem, problem_response
+from gateway.problems import (
+    DEPENDENCY_RETRY_AFTER_SECONDS,
+    Problem,
+    dependency_unavailable,
+    problem_response,
+)
 from gateway.security_events import SecurityEventReporter
 
 log = logging.getLogger("gateway.ratelimit")
 
 # Who a budget is counted for.
 KeyKind = Literal["ip", "user", "email"]
+
+UNAVAILABLE = Counter(
+    "gateway_rate_limit_unavailable_total",
+    "Requests a rate-limit rule could not count because Redis was unreachable",
+    ["rule", "outcome"],  # outcome: refused (fail-closed rule) | let_through
+)
 
 
 @dataclass(frozen=True)
@@ -54,27 +74,31 @@ class Rule:
     window_seconds: int
     methods: frozenset[str] = frozenset()  # empty: every method
     per: KeyKind = "user"
+    # Refuse (503) rather than let through when the budget cannot be counted (module docstring).
+    fail_closed: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return path.startswith(self.path_prefix) and (not self.methods or method in self.methods)
 
 
-def _post(name: str, prefix: str, limit: int, window: int, per: KeyKind) -> Rule:
-    return Rule(name, prefix, limit, window, frozenset({"POST"}), per)
+def _post(name: str, prefix: str, limit: int, window: int, per: KeyKind, *,
+          fail_closed: bool = False) -> Rule:
+    return Rule(name, prefix, limit, window, frozenset({"POST"}), per, fail_closed)
 
 
 # The seed specification's table (its per-e-mail rows are below). The first matching rule
 # applies, so specific rules come before the general /api/ budget.
 DEFAULT_RULES: tuple[Rule, ...] = (
-    _post("login", "/auth/login", 5, 15 * 60, "ip"),
-    _post("register", "/auth/register", 3, 3600, "ip"),
+    _post("login", "/auth/login", 5, 15 * 60, "ip", fail_closed=True),
+    _post("register", "/auth/register", 3, 3600, "ip", fail_closed=True),
     # Per IP as well as per address (below), and looser: the per-address budget protects each
     # mailbox, this one stops a client from spraying mail over many addresses (10 an hour),
     # while people behind one NAT or office proxy can still each ask for their own.
-    _post("password_reset", "/auth/forgot-password", 10, 3600, "ip"),
-    _post("resend_verification", "/auth/resend-verification", 10, 3600, "ip"),
+    _post("password_reset", "/auth/forgot-password", 10, 3600, "ip", fail_closed=True),
+    _post("resend_verification", "/auth/resend-verification", 10, 3600, "ip",
+          fail_closed=True),
     # The second login step guesses 6 digits: as strict as the password step.
-    _post("two_factor_login", "/auth/2fa/login", 5, 15 * 60, "ip"),
+    _post("two_factor_login", "/auth/2fa/login", 5, 15 * 60, "ip", fail_closed=True),
     Rule("oauth", "/auth/oauth/", 20, 3600, per="ip"),
     Rule("ai", "/ai/", 10, 3600),
     Rule("job_search", "/api/jobs/search", 50, 3600, frozenset({"GET"})),
@@ -86,9 +110,13 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 # Per e-mail address, whether or not it has an account (the answer must not tell), counted
 # by the routes (`enforce_email_budget`). Password reset is the seed's "3 per hour per
 # e-mail"; resending the verification mail is not in its table, but each call may send one.
-PASSWORD_RESET_PER_EMAIL = _post("password_reset", "/auth/forgot-password", 3, 3600, "email")
+PASSWORD_RESET_PER_EMAIL = _post("password_reset", "/auth/forgot-password", 3, 3600, "email",
+                                 fail_closed=True)
+# Sign-up mails the address whether or not it is taken (a verification link, or a notice to
+# the owner), so it is budgeted per address like the two rules around it.
+REGISTER_PER_EMAIL = _post("register", "/auth/register", 3, 3600, "email", fail_closed=True)
 RESEND_VERIFICATION_PER_EMAIL = _post("resend_verification", "/auth/resend-verification", 3,
-                                      3600, "email")
+                                      3600, "email", fail_closed=True)
 
 # How many times the base budget each plan gets on per-user rules.
 DEFAULT_TIER_MULTIPLIERS: Mapping[str, float] = {"free": 1, "pro": 5, "premium": 10, "admin": 100}
@@ -214,9 +242,11 @@ class RateLimitMiddleware:
         try:
             decision = await limiter.check(rule, client_ip, context.caller.get())
         except (RedisError, OSError):
-            log.warning("rate limiter unavailable; request let through",
-                        extra={"rule": rule.name}, exc_info=True)
-            await self.app(scope, receive, send)
+            if _unavailable(rule):
+                await dependency_unavailable(scope["path"], _UNAVAILABLE_DETAIL)(
+                    scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         if not decision.allowed:
             _record_refusal(state.get("security_events"), decision, method=scope["method"],
@@ -244,6 +274,20 @@ class RateLimitMiddleware:
             current_decision.reset(token)
 
 
+_UNAVAILABLE_DETAIL = ("This action is rate limited and its budget cannot be checked right "
+                       "now; retry shortly.")
+
+
+def _unavailable(rule: Rule) -> bool:
+    """Log and count a budget Redis could not count; whether the request must be refused."""
+    outcome = "refused" if rule.fail_closed else "let_through"
+    UNAVAILABLE.labels(rule.name, outcome).inc()
+    log.warning("rate limiter unavailable; request %s", outcome.replace("_", " "),
+                extra={"rule": rule.name, "key_kind": rule.per, "outcome": outcome},
+                exc_info=True)
+    return rule.fail_closed
+
+
 def _record_refusal(reporter: SecurityEventReporter | None, decision: Decision, *, method: str,
                     path: str, client_ip: str) -> None:
     """Log a 429 and report it to auth as a security event (in the background)."""
@@ -265,15 +309,17 @@ async def enforce_email_budget(request: Request, response: Response, rule: Rule,
     must not show), with the limiter and reporter of the app's lifespan state. Over budget:
     logged, reported and a 429 Problem with `Retry-After`. Otherwise `response` gets the
     `RateLimit-*` headers of this budget when it is tighter than the middleware's (which then
-    adds none). Like the middleware, lets the request through if Redis is unavailable."""
+    adds none). Like the middleware, when Redis is unavailable a fail-closed rule answers 503
+    and any other lets the request through."""
     limiter: RateLimiter | None = getattr(request.state, "rate_limiter", None)
     if limiter is None:
         return
     try:
         decision = await limiter.check_email(rule, email_key(email, secret))
-    except (RedisError, OSError):
-        log.warning("rate limiter unavailable; request let through",
-                    extra={"rule": rule.name, "key_kind": "email"}, exc_info=True)
+    except (RedisError, OSError) as exc:
+        if _unavailable(rule):
+            raise Problem(503, _UNAVAILABLE_DETAIL, type_="dependency-unavailable",
+                          headers={"Retry-After": str(DEPENDENCY_RETRY_AFTER_SECONDS)}) from exc
         return
     client_ip = request.client.host if request.client else "unknown"
     if not decision.allowed:

@@ -127,6 +127,13 @@ probes) in the gateway.
 }}
 {{- /* The SPA is normally the one CORS origin: no second value to keep in step. Billing
 sends buyers back to it from Stripe and PayPal, so it gets the same URL. */}}
+{{- /* Behind the Ingress the peer is the ingress controller: only its X-Forwarded-For names
+the client (the rate limits' key); believing anyone else's would let clients pick their own. */}}
+{{- if .Values.gateway.trustedProxies }}
+{{- $_ := set $data "GATEWAY_FORWARDED_ALLOW_IPS" (join "," .Values.gateway.trustedProxies) }}
+{{- else if .Values.ingress.enabled }}
+{{- fail "gateway.trustedProxies is required with ingress.enabled: the addresses or CIDRs of the ingress controller's pods (e.g. the pod CIDR 10.244.0.0/16), whose X-Forwarded-For the gateway trusts" }}
+{{- end }}
 {{- $spa := .Values.gateway.spaBaseUrl | default (first .Values.gateway.corsOrigins) }}
 {{- if $spa }}
 {{- $_ := set $data "GATEWAY_SPA_BASE_URL" $spa }}

@@ -6,7 +6,10 @@ The SPA keeps the access token in memory and never sees the refresh token: login
 set it in an httpOnly, Secure, SameSite=Strict cookie limited to /auth, together with a CSRF
 token in a cookie the SPA can read. A call that relies on the refresh cookie (refresh, logout)
 must echo that CSRF token in `X-CSRF-Token` (double submit), so another site cannot make the
-browser spend it. Clients without cookies may send the refresh token in the body instead.
+browser spend it. The CSRF token is bound to the session: it is an HMAC of the refresh token
+it travels with (keyed with the gateway's server secret), so a cookie/header pair chosen by
+someone else (cookie injection from a sibling subdomain) never passes, even where SameSite
+does not hold. Clients without cookies may send the refresh token in the body instead.
 
 Change-password keeps the session it is called from and ends the others. The gateway names
 that session by the refresh cookie (or a refresh token in the body): the bearer token already
@@ -18,9 +21,12 @@ A user who signed up with a provider has no password: they set a first one with 
 (auth checks the access token's `auth_time`, which the gateway forwards). Forgot/reset
 password also works for them.
 
-Forgot-password and resend-verification each send mail to the address in the body: besides
-the middleware's per-IP budget, they spend a budget per address (ratelimit.py), the same for
-addresses with and without an account.
+Whether an address has an account never shows (OWASP's advice for sign-up and recovery):
+register answers 202 with the same body for a new address and a taken one (auth mails the
+taken address's owner instead of creating anything), and forgot-password and
+resend-verification answer alike for every address. All three send mail to the address in the
+body, so besides the middleware's per-IP budget each spends a budget per address
+(ratelimit.py), the same for addresses with and without an account.
 
 Two-factor authentication (/auth/2fa/...): setup returns the TOTP secret and its otpauth URI,
 enable checks a first code and returns ten recovery codes (shown once), disable needs the
@@ -34,12 +40,14 @@ hands the second step's token over in an httpOnly `two_factor_token` cookie limi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
-import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request, Response, status
+from fastapi.responses import JSONResponse
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
@@ -50,6 +58,7 @@ from gateway.deps import SettingsDep
 from gateway.problems import Problem
 from gateway.ratelimit import (
     PASSWORD_RESET_PER_EMAIL,
+    REGISTER_PER_EMAIL,
     RESEND_VERIFICATION_PER_EMAIL,
     enforce_email_budget,
 )
@@ -96,7 +105,9 @@ class RegisterIn(BaseModel):
 
 
 class RegisterOut(BaseModel):
-    user: UserOut
+    """The same for every address, taken or not (module docstring)."""
+
+    detail: str
     verification_required: bool
 
 
@@ -193,6 +204,27 @@ class ChangePasswordIn(BaseModel):
     refresh_token: str | None = None
 
 
+class Jwk(BaseModel):
+    """One public key that verifies access tokens (RFC 7517; RSA members from RFC 7518)."""
+
+    kty: Literal["RSA"]
+    kid: str = Field(description="RFC 7638 thumbprint; access tokens name it in their header")
+    use: Literal["sig"]
+    alg: Literal["RS256"]
+    n: str = Field(description="Modulus, base64url")
+    e: str = Field(description="Public exponent, base64url")
+
+
+class JwkSetOut(BaseModel):
+    keys: list[Jwk]
+
+
+class JwkSetResponse(JSONResponse):
+    """A JWK Set document (RFC 7517 section 8.5.1 registers its media type)."""
+
+    media_type = "application/jwk-set+json"
+
+
 class PasswordChangedOut(BaseModel):
     """Every other session ended, and every access token issued so far stopped working, the
     caller's own too: the kept session goes on with this access token (its refresh token is
@@ -251,12 +283,21 @@ def user_out(user: auth_pb2.User) -> UserOut:
     )
 
 
-def _set_session_cookies(response: Response, tokens: auth_pb2.TokenPair) -> None:
+def csrf_token(request: Request, refresh_token: str) -> str:
+    """The CSRF token of the session whose refresh token this is (module docstring)."""
+    key = request.app.state.settings.platform.internal_secret.get_secret_value().encode()
+    digest = hmac.new(key, b"csrf:" + refresh_token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _set_session_cookies(request: Request, response: Response,
+                         tokens: auth_pb2.TokenPair) -> None:
     max_age = max(0, int(tokens.refresh_expires_at.seconds - datetime.now(UTC).timestamp()))
     response.set_cookie(REFRESH_COOKIE, tokens.refresh_token, max_age=max_age,
                         path=_REFRESH_COOKIE_PATH, secure=True, httponly=True, samesite="strict")
-    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), max_age=max_age, path="/",
-                        secure=True, httponly=False, samesite="strict")
+    response.set_cookie(CSRF_COOKIE, csrf_token(request, tokens.refresh_token),
+                        max_age=max_age, path="/", secure=True, httponly=False,
+                        samesite="strict")
 
 
 def set_two_factor_cookie(response: Response, token: str) -> None:
@@ -283,8 +324,8 @@ def _refresh_token_from(request: Request, body: RefreshIn | None) -> str:
     if not cookie:
         raise Problem(401, "No refresh token: sign in again.", type_="unauthenticated")
     sent = request.headers.get(CSRF_HEADER, "")
-    expected = request.cookies.get(CSRF_COOKIE, "")
-    if not sent or not expected or not hmac.compare_digest(sent, expected):
+    # The header must be this session's token; the csrf cookie is only where the SPA reads it.
+    if not sent or not hmac.compare_digest(sent, csrf_token(request, cookie)):
         raise Problem(403, f"The {CSRF_HEADER} header must repeat the {CSRF_COOKIE} cookie.",
                       type_="csrf-token-mismatch")
     return cookie
@@ -312,21 +353,30 @@ def _token_out(tokens: auth_pb2.TokenPair, cookie: bool) -> dict:
             "refresh_token": None if cookie else tokens.refresh_token}
 
 
-@router.post("/auth/register", response_model=RegisterOut, status_code=status.HTTP_201_CREATED,
-             summary="Create an account (a verification e-mail follows)")
-async def register(body: RegisterIn, clients: ClientsDep) -> RegisterOut:
-    reply = await clients.auth.Register(auth_pb2.RegisterRequest(
+_REGISTERED = RegisterOut(
+    detail="Check your inbox: we sent a link to confirm this address. If it already has an "
+           "account, the e-mail says how to sign in instead.",
+    verification_required=True)
+
+
+@router.post("/auth/register", response_model=RegisterOut,
+             status_code=status.HTTP_202_ACCEPTED,
+             summary="Create an account; an e-mail follows (same answer for every address)")
+async def register(body: RegisterIn, request: Request, response: Response,
+                   clients: ClientsDep, settings: SettingsDep) -> RegisterOut:
+    await enforce_email_budget(request, response, REGISTER_PER_EMAIL, body.email,
+                               _email_hash_key(settings))
+    await clients.auth.Register(auth_pb2.RegisterRequest(
         email=body.email, password=body.password, name=body.name))
-    return RegisterOut(user=user_out(reply.user),
-                       verification_required=reply.verification_required)
+    return _REGISTERED
 
 
-def _login_out(reply: auth_pb2.LoginResponse, response: Response,
+def _login_out(reply: auth_pb2.LoginResponse, request: Request, response: Response,
                cookie: bool) -> LoginOut | TwoFactorRequiredOut:
     if reply.two_factor_token:
         return TwoFactorRequiredOut(two_factor_token=reply.two_factor_token)
     if cookie:
-        _set_session_cookies(response, reply.tokens)
+        _set_session_cookies(request, response, reply.tokens)
     return LoginOut(**_token_out(reply.tokens, cookie), user=user_out(reply.user))
 
 
@@ -338,7 +388,7 @@ async def login(body: LoginIn, request: Request, response: Response, clients: Cl
     user_agent, ip = _client(request)
     reply = await clients.auth.Login(auth_pb2.LoginRequest(
         email=body.email, password=body.password, user_agent=user_agent, ip=ip))
-    return _login_out(reply, response, cookie)
+    return _login_out(reply, request, response, cookie)
 
 
 @router.post("/auth/2fa/login", response_model=LoginOut,
@@ -359,7 +409,7 @@ async def two_factor_login(body: TwoFactorLoginIn, request: Request, response: R
     else:
         raise Problem(400, "Send a code or a recovery code.", type_="missing-two-factor-code")
     reply = await clients.auth.CompleteTwoFactorLogin(message)
-    out = _login_out(reply, response, cookie)
+    out = _login_out(reply, request, response, cookie)
     assert isinstance(out, LoginOut)
     if request.cookies.get(TWO_FACTOR_COOKIE):
         response.delete_cookie(TWO_FACTOR_COOKIE, path=_TWO_FACTOR_COOKIE_PATH, secure=True,
@@ -405,7 +455,7 @@ async def refresh(request: Request, response: Response, clients: ClientsDep,
             _clear_session_cookies(response)
         raise
     if not from_body:
-        _set_session_cookies(response, reply.tokens)
+        _set_session_cookies(request, response, reply.tokens)
     return TokenOut(**_token_out(reply.tokens, cookie=not from_body))
 
 
@@ -564,9 +614,10 @@ async def delete_me(caller: CurrentCaller, clients: ClientsDep,
     return response
 
 
-@router.get("/.well-known/jwks.json", summary="Public keys that verify access tokens",
-            tags=["auth"])
+# response_model and response_class document the answer; auth's JSON goes out as it came.
+@router.get("/.well-known/jwks.json", response_model=JwkSetOut, response_class=JwkSetResponse,
+            summary="Public keys that verify access tokens")
 async def jwks(clients: ClientsDep) -> Response:
     reply = await clients.auth.GetJwks(auth_pb2.GetJwksRequest())
-    return Response(reply.jwks_json, media_type="application/jwk-set+json",
+    return Response(reply.jwks_json, media_type=JwkSetResponse.media_type,
                     headers={"Cache-Control": "public, max-age=300"})

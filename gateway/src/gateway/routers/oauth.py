@@ -93,6 +93,9 @@ def _set_state_cookie(response: Response, state: str) -> None:
 
 
 @router.get("/auth/oauth/{provider}/start", status_code=status.HTTP_302_FOUND,
+            response_class=RedirectResponse,  # no body: the 302 is documented without one
+            responses={302: {"description": "To the provider's consent page (Location), with "
+                                            "the oauth_state cookie set"}},
             summary="Sign in with a provider: redirects to its consent page")
 async def start(provider: str, clients: ClientsDep) -> Response:
     reply = await clients.auth.StartOAuth(auth_pb2.StartOAuthRequest(
@@ -193,7 +196,7 @@ async def callback(provider: str, request: Request, clients: ClientsDep,
             response = JSONResponse(out.model_dump(mode="json"))
         else:
             response = _spa_redirect(settings.spa_base_url, provider=provider)
-        _set_session_cookies(response, reply.tokens)
+        _set_session_cookies(request, response, reply.tokens)
     _forget_state(response)
     return response
 

@@ -11,8 +11,14 @@ kit's `ops_http` exactly like every service's HTTP ops port, and never routed by
 
 - `/metrics`: request counts and latencies by route, gRPC calls by service and method.
 - `/readyz`: the gateway's Redis and every service's grpc.health.v1 `Check` (which runs that
-  service's own database, NATS and Redis probes live), all at once and each with a short
-  deadline, so that one slow dependency cannot hold the probe past the kubelet's timeout.
+  service's required probes live), all at once and each with a short deadline, so that one
+  slow dependency cannot hold the probe past the kubelet's timeout. None of them is required:
+  a failing one makes the answer 200 "degraded", never 503, because the kubelet reads this
+  endpoint as the gateway's readiness, and a gateway that cannot reach auth or Redis still
+  answers for them (503 problem+json with the request id) and serves everything else —
+  taking every gateway replica out of the Service would turn one service's outage into the
+  Ingress's bare 503 for the whole API. "ready" means every check answered ("make run" and
+  the e2e tests wait for that).
 - `/readyz/{service}`: one service only: one gateway -> gRPC -> database hop, which the
   benchmarks time.
 - `/healthz`: liveness, for the kubelet.
@@ -87,7 +93,7 @@ def ops_port_app(settings: GatewaySettings, clients: ServiceClients,
     dependencies, plus /readyz/{service}."""
     timeout = settings.readiness_timeout_seconds
     services = {name: service_probe(clients, name, timeout) for name in SERVICE_NAMES}
-    readiness = Readiness({"redis": redis.ping, **services}, timeout=timeout)
+    readiness = Readiness({"redis": redis.ping, **services}, timeout=timeout, required=())
 
     async def readyz_service(request: Request) -> Response:
         service = request.path_params["service"]

@@ -23,7 +23,13 @@ from gateway.problems import Problem
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["webhooks"])
+# What the receiving service answers is passed on as it is, so the document promises no media
+# type for a success (billing answers JSON, a Meta verification GET would echo plain text); its
+# errors are problem+json, like the gateway's own (the app-wide 4XX and 5XX).
+router = APIRouter(tags=["webhooks"], default_response_class=Response, responses={
+    200: {"description": "The receiving service's answer, forwarded unchanged",
+          "content": {"*/*": {"schema": {}}}},
+})
 
 # RFC 9110 section 7.6.1, plus the proxy ones; Host and Content-Length belong to one hop as well.
 HOP_BY_HOP = frozenset({
@@ -44,11 +50,9 @@ PAYPAL = "/webhooks/paypal"
 SOCIAL = "/webhooks/social/{path:path}"
 
 
-# GET and POST each: one route per method keeps the OpenAPI operation ids unique.
+# Stripe only ever POSTs; a GET is the gateway's own 405 (problem+json, `Allow: POST`).
 @router.post(STRIPE, operation_id="forward_stripe_webhook",
              summary="Stripe webhooks, forwarded to the billing service")
-@router.get(STRIPE, operation_id="forward_stripe_webhook_get",
-            summary="Stripe webhook GETs, forwarded to the billing service")
 async def stripe_webhook(path: str, request: Request, http: WebhookHttpDep,
                          settings: SettingsDep) -> Response:
     return await forward(request, http, settings.billing_webhook_url, "/webhooks/stripe/", path)
