@@ -36,10 +36,10 @@ async def run(stack, requests: int, concurrency: int) -> dict:
         created = await http.post("/auth/register",
                                    json={"email": email, "password": PASSWORD, "name": "Bench"})
         created.raise_for_status()
-        user_id = created.json()["user"]["id"]
         login = await http.post("/auth/login?cookie=false",
                                 json={"email": email, "password": PASSWORD})
         login.raise_for_status()
+        user_id = login.json()["user"]["id"]
         bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
 
         # Direct calls carry what the gateway would send: internal token and the caller.

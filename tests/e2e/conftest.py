@@ -81,7 +81,7 @@ class Browser:
     def sign_up_and_in(self, email: str) -> dict:
         assert self.call("POST", "/auth/register",
                          json={"email": email, "password": PASSWORD, "name": "Ada"}
-                         ).status_code == 201
+                         ).status_code == 202
         response = self.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
         assert response.status_code == 200, response.text
         self.access_token = response.json()["access_token"]

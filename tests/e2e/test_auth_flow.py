@@ -62,15 +62,12 @@ def test_register_login_refresh_reuse_logout(gateway, new_browser) -> None:
     assert "revoked" in refused.json()["detail"]
 
 
-def test_wrong_password_and_duplicate_email_are_problems(gateway, new_browser) -> None:
+def test_wrong_password_and_bad_sign_ups_are_problems(gateway, new_browser) -> None:
     browser = new_browser()
     email = _email()
     browser.sign_up_and_in(email)
     wrong = browser.call("POST", "/auth/login", json={"email": email, "password": "nope-nope"})
     assert wrong.status_code == 401
-    again = browser.call("POST", "/auth/register",
-                         json={"email": email, "password": PASSWORD, "name": "Ada"})
-    assert again.status_code == 409
     weak = browser.call("POST", "/auth/register",
                         json={"email": _email(), "password": "password", "name": "Ada"})
     assert weak.status_code == 400
@@ -200,3 +197,45 @@ def test_change_password_keeps_the_calling_session_and_ends_the_others(gateway,
     # The other browser is out, access token included.
     assert phone.call("GET", "/auth/me", bearer=phone.access_token).status_code == 401
     assert phone.call("POST", "/auth/refresh", csrf=True).status_code == 401
+
+
+def test_a_csrf_pair_chosen_by_someone_else_does_not_pass(new_browser) -> None:
+    """The double-submit token is bound to the session: a cookie and header an attacker set
+    to the same value of their choosing (e.g. through a sibling subdomain) are refused."""
+    browser = new_browser()
+    browser.sign_up_and_in(f"csrf-{uuid.uuid4().hex[:8]}@example.com")
+    genuine = browser.cookies["csrf_token"]
+    browser.cookies["csrf_token"] = "attacker-chosen-value"
+    forged = browser.call("POST", "/auth/refresh", csrf=True)  # header == cookie, both forged
+    assert forged.status_code == 403
+    assert forged.json()["type"] == "csrf-token-mismatch"
+    # Another session's genuine token is no good either.
+    other = new_browser()
+    other.sign_up_and_in(f"csrf-{uuid.uuid4().hex[:8]}@example.com")
+    browser.cookies["csrf_token"] = other.cookies["csrf_token"]
+    assert browser.call("POST", "/auth/refresh", csrf=True).status_code == 403
+    browser.cookies["csrf_token"] = genuine
+    refreshed = browser.call("POST", "/auth/refresh", csrf=True)
+    assert refreshed.status_code == 200, refreshed.text
+    assert browser.cookies["csrf_token"] != genuine  # a new one with the rotated token
+
+
+def test_signing_up_with_a_taken_address_answers_as_for_a_new_one(new_browser, inbox) -> None:
+    """Whether an address has an account never shows (as with forgot-password): the same
+    status and body, and the owner is told by e-mail instead of the caller."""
+    taken, fresh = _email(), _email()
+    owner = new_browser()
+    owner.sign_up_and_in(taken)
+    answers = [new_browser().call("POST", "/auth/register",
+                                  json={"email": address, "password": PASSWORD, "name": "Eve"})
+               for address in (taken.upper(), fresh)]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["verification_required"] is True
+    mails = inbox(taken, count=3)  # welcome, verification, then the notice
+    notice = next(m for m in mails if m["subject"] == "You already have a Career Tools account")
+    assert "/forgot-password" in notice["text"]
+    # The owner's account is untouched; the newcomer's exists.
+    assert owner.call("GET", "/auth/me", bearer=owner.access_token).json()["name"] == "Ada"
+    assert new_browser().call("POST", "/auth/login", json={
+        "email": fresh, "password": PASSWORD}).status_code == 200

@@ -193,3 +193,39 @@ def test_deleting_the_account_ends_the_paid_subscription(stack, new_browser) -> 
         return fake.lookup(sub_id)["status"] == "canceled"
 
     _until(ended_at_stripe, within=10.0)
+
+
+def test_an_idempotency_key_is_scoped_to_its_user_and_bound_to_its_body(new_browser) -> None:
+    """The probe's defect: with PayPal, a second user sending the first user's key received
+    the first user's subscription and approval link."""
+    alice, bob = new_browser(), new_browser()
+    alice.sign_up_and_in(_email())
+    bob.sign_up_and_in(_email())
+    key = {"Idempotency-Key": f"click-{uuid.uuid4().hex[:8]}"}
+    body = {"purchase": "pro", "provider": "paypal"}
+    first = alice.call("POST", "/api/plans/checkout", bearer=alice.access_token, json=body,
+                       headers=key)
+    second = bob.call("POST", "/api/plans/checkout", bearer=bob.access_token, json=body,
+                      headers=key)
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert first.json()["id"] != second.json()["id"]
+    assert first.json()["url"] != second.json()["url"]
+    # Alice's retry is answered with her own first answer, by Stripe too.
+    assert alice.call("POST", "/api/plans/checkout", bearer=alice.access_token, json=body,
+                      headers=key).json() == first.json()
+    stripe_key = {"Idempotency-Key": f"stripe-{uuid.uuid4().hex[:8]}"}
+    stripe_body = {"purchase": "pro", "provider": "stripe"}
+    mine = alice.call("POST", "/api/plans/checkout", bearer=alice.access_token,
+                      json=stripe_body, headers=stripe_key)
+    theirs = bob.call("POST", "/api/plans/checkout", bearer=bob.access_token, json=stripe_body,
+                      headers=stripe_key)
+    assert mine.status_code == theirs.status_code == 200, theirs.text
+    assert mine.json()["id"] != theirs.json()["id"]
+    # The same key with another body: 422 problem+json, naming the problem.
+    reused = alice.call("POST", "/api/plans/checkout", bearer=alice.access_token,
+                        json={"purchase": "premium", "provider": "paypal"}, headers=key)
+    assert reused.status_code == 422, reused.text
+    assert reused.headers["content-type"] == "application/problem+json"
+    problem = reused.json()
+    assert problem["type"] == "idempotency-key-reused"
+    assert problem["instance"] == "/api/plans/checkout" and problem["request_id"]

@@ -82,6 +82,12 @@ def test_stripe_webhooks_reach_billing_untouched(gateway, stack) -> None:
     body = _is_problem(gateway.post("/webhooks/stripe/events", content=b'{"id": "evt_1"}',
                                     headers={"Stripe-Signature": "t=1,v1=abc"}), 400)
     assert body["detail"].startswith("webhook rejected")
+    # Billing's problem, forwarded as it was, has every field and the gateway's request id.
+    assert body["instance"] == "/webhooks/stripe/events" and body["request_id"]
+    unsigned = gateway.post("/webhooks/stripe", content=b"{}",
+                            headers={"X-Request-ID": "probe-request-0001"})
+    assert _is_problem(unsigned, 400)["request_id"] == "probe-request-0001"
+    assert unsigned.json()["instance"] == "/webhooks/stripe"
     event = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event",
                         "type": "ping.platform", "created": int(time.time()),
                         "data": {"object": {}}}).encode()

@@ -54,7 +54,7 @@ def test_two_factor_setup_login_recovery_and_disable(gateway) -> None:
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
     browser = Browser(gateway)
     assert browser.call("POST", "/auth/register", json={
-        "email": email, "password": PASSWORD, "name": "Ada"}).status_code == 201
+        "email": email, "password": PASSWORD, "name": "Ada"}).status_code == 202
     token = browser.login(email).json()["access_token"]
 
     setup = browser.call("POST", "/auth/2fa/setup", bearer=token)

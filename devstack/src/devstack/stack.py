@@ -5,6 +5,13 @@
 and Redis, a Stack creates each service's database, applies its migrations, starts every
 process with its settings in the environment, waits for the gateway's /readyz (on its ops
 port, GATEWAY_METRICS_PORT), and stops them in reverse order (gateway first) on `stop()`.
+
+Each process runs in its own session, so Ctrl-C in the terminal reaches only the launcher, which
+stops them in order; that makes every child's process group ours to end: `stop()` signals whole
+groups (a child's own children too), SIGKILLs what is left after the grace and waits for it, so
+no port stays taken. On Linux a child also dies with the launcher even when the launcher is
+SIGKILLed (see `DIE_WITH_PARENT`). `Supervisor` restarts crashed processes with backoff
+(`RestartPolicy`) and gives up on a crash loop; `make run` runs one, the tests do not.
 """
 
 from __future__ import annotations
@@ -12,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import asyncpg
 import httpx
@@ -25,6 +35,7 @@ import httpx
 from career_kit.db import sync_url
 from devstack.fakes.email import SmtpCatcher, start_local_mail_catcher
 from devstack.fakes.payments import LocalPayments, start_local_payments
+from devstack.processes import DIE_WITH_PARENT, end_group, signal_group
 from devstack.servers import free_port
 
 SERVICES = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
@@ -64,6 +75,44 @@ class StackPorts:
             services={name: ServicePorts(free_port(), free_port()) for name in SERVICES},
         )
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StackPorts:
+        """The defaults, except where `env` sets a process's own port setting
+        (GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT, AUTH_GRPC_PORT, AUTH_HTTP_PORT, ...)."""
+        ports = cls.defaults()
+        return cls(
+            gateway=int(env.get("GATEWAY_HTTP_PORT") or ports.gateway),
+            gateway_metrics=int(env.get("GATEWAY_METRICS_PORT") or ports.gateway_metrics),
+            services={name: ServicePorts(
+                int(env.get(f"{name.upper()}_GRPC_PORT") or ports.services[name].grpc),
+                int(env.get(f"{name.upper()}_HTTP_PORT") or ports.services[name].http))
+                for name in SERVICES},
+        )
+
+    def named(self) -> dict[str, int]:
+        """Every port by the setting that chooses it: {"GATEWAY_HTTP_PORT": 8000, ...}."""
+        ports = {"GATEWAY_HTTP_PORT": self.gateway, "GATEWAY_METRICS_PORT": self.gateway_metrics}
+        for name, service in self.services.items():
+            ports[f"{name.upper()}_GRPC_PORT"] = service.grpc
+            ports[f"{name.upper()}_HTTP_PORT"] = service.http
+        return ports
+
+    def in_use(self, host: str = "127.0.0.1") -> dict[str, int]:
+        """The ports that something already listens on (the processes would fail to bind)."""
+        return {setting: port for setting, port in self.named().items()
+                if not _can_listen(host, port)}
+
+
+def _can_listen(host: str, port: int) -> bool:
+    # SO_REUSEADDR as the servers themselves bind: a port with only TIME_WAIT leftovers is free.
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
 
 @dataclass
 class Stack:
@@ -85,6 +134,8 @@ class Stack:
     mail_catcher: SmtpCatcher | None = None
     # Started by `start()` for the payment providers without credentials in the environment.
     payments: LocalPayments | None = None
+    # How each process was started (arguments, environment, when), for `restart()`.
+    _commands: dict[str, _Command] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def gateway_url(self) -> str:
@@ -159,49 +210,92 @@ class Stack:
 
         asyncio.run(drop())
 
-    def migrate(self) -> None:
-        """Apply every service's migrations, in parallel, each with its own command."""
+    def migrate(self, timeout: float = 120.0,
+                stop_requested: Callable[[], bool] | None = None) -> None:
+        """Apply every service's migrations, in parallel, each with its own command.
+
+        Polled rather than waited on, so that `stop_requested` (the launcher's Ctrl-C) ends
+        them at once instead of after the slowest one."""
         env = self.env()
-
-        def run(name: str) -> subprocess.CompletedProcess:
-            return subprocess.run(
-                [sys.executable, "-m", f"{name}.main", "migrate"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-
-        with ThreadPoolExecutor(len(SERVICES)) as pool:
-            results = dict(zip(SERVICES, pool.map(run, SERVICES), strict=True))
-        failed = {name: r.stdout + r.stderr for name, r in results.items() if r.returncode}
-        if failed:
-            raise RuntimeError(f"migrations failed: {failed}")
+        running: dict[str, tuple[subprocess.Popen, IO[bytes]]] = {}
+        try:
+            for name in SERVICES:
+                output = tempfile.TemporaryFile()
+                running[name] = (subprocess.Popen(
+                    [sys.executable, "-m", f"{name}.main", "migrate"],
+                    env=env, stdout=output, stderr=subprocess.STDOUT), output)
+            deadline = time.monotonic() + timeout
+            while pending := [n for n, (process, _) in running.items() if process.poll() is None]:
+                _raise_if_stop_requested(stop_requested)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"migrations of {pending} did not end in {timeout:.0f}s")
+                time.sleep(0.05)
+            # A Ctrl-C in the terminal also reached the migrations (same process group).
+            _raise_if_stop_requested(stop_requested)
+            failed = {}
+            for name, (process, output) in running.items():
+                if process.returncode:
+                    output.seek(0)
+                    failed[name] = output.read().decode(errors="replace")
+            if failed:
+                raise RuntimeError(f"migrations failed: {failed}")
+        finally:
+            for process, output in running.values():
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                output.close()
 
     # -- processes ----------------------------------------------------------------------------
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+    def spawn(self, name: str, args: list[str], env: Mapping[str, str] | None = None,
+              ) -> subprocess.Popen:
+        """Start `python <args>` as process `name` (in its own session, dying with this process
+        on Linux), with `env` or else `env()`; `restart(name)` starts it again the same way."""
+        env = dict(self.env() if env is None else env)
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = open(self.log_dir / f"{name}.log", "ab")
         else:
             out = None
-        # Own session: Ctrl-C reaches the launcher only, which stops children in order.
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, *args],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        if out is not None:
-            out.close()
+        command = [sys.executable, *args]
+        if DIE_WITH_PARENT:
+            command = [sys.executable, "-c", DIE_WITH_PARENT, str(os.getpid()), *args]
+        try:
+            # Own session: Ctrl-C reaches the launcher only, which stops children in order;
+            # and the child's group is all it started, for stop() to end together.
+            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        finally:
+            if out is not None:
+                out.close()
+        self.processes[name] = process
+        self._commands[name] = _Command(list(args), env, time.monotonic())
+        return process
 
-    def start(self, timeout: float = 60.0) -> float:
-        """Create databases, migrate, start everything; returns seconds until all were ready."""
+    def restart(self, name: str) -> subprocess.Popen:
+        """Start `name` again as it was started, after ending what is left of its group (a
+        crashed child's own children may still hold its ports)."""
+        old = self.processes.get(name)
+        if old is not None:
+            end_group(old, grace=0.0)
+        command = self._commands[name]
+        return self.spawn(name, command.args, command.env)
+
+    def uptime(self, name: str) -> float:
+        """Seconds since `name` was last (re)started."""
+        return time.monotonic() - self._commands[name].started_at
+
+    def start(self, timeout: float = 60.0,
+              stop_requested: Callable[[], bool] | None = None) -> float:
+        """Create databases, migrate, start everything; returns seconds until all were ready.
+
+        Raises StartCancelled as soon as `stop_requested()` is true (the launcher's Ctrl-C);
+        whatever started by then is stopped by `stop()`, which the caller runs in any case."""
         started = time.monotonic()
         self.create_databases()
-        self.migrate()
+        _raise_if_stop_requested(stop_requested)
+        self.migrate(stop_requested=stop_requested)
         env = self.env()
         if not any(env.get(key) for key in _EMAIL_PROVIDER_SETTINGS):
             self.mail_catcher, mail_env = start_local_mail_catcher()
@@ -213,18 +307,20 @@ class Stack:
                 self.gateway_url, stripe=stripe_missing, paypal=paypal_missing)
             env.update(payment_env)
         for name in SERVICES:
-            self._spawn(name, ["-m", f"{name}.main", "serve"], env)
-        self._spawn("gateway", ["-m", "gateway.main"], env)
-        self.wait_ready(timeout - (time.monotonic() - started))
+            self.spawn(name, ["-m", f"{name}.main", "serve"], env)
+        self.spawn("gateway", ["-m", "gateway.main"], env)
+        self.wait_ready(timeout - (time.monotonic() - started), stop_requested)
         return time.monotonic() - started
 
-    def wait_ready(self, timeout: float) -> dict:
+    def wait_ready(self, timeout: float,
+                   stop_requested: Callable[[], bool] | None = None) -> dict:
         """Poll the gateway's /readyz until the gateway's Redis and every service answer, and
         until its public port does too (the ops port starts first, in the app's lifespan)."""
         deadline = time.monotonic() + max(timeout, 1.0)
         last: object = None
         with httpx.Client(timeout=2.0) as client:
             while time.monotonic() < deadline:
+                _raise_if_stop_requested(stop_requested)
                 for name, process in self.processes.items():
                     if process.poll() is not None:
                         raise RuntimeError(
@@ -233,7 +329,8 @@ class Stack:
                 try:
                     response = client.get(f"{self.gateway_metrics_url}/readyz")
                     last = response.json()
-                    if response.status_code == 200 and \
+                    # "ready", not merely 200: the gateway stays in service while degraded.
+                    if last.get("status") == "ready" and \
                             client.get(f"{self.gateway_url}/healthz").status_code == 200:
                         return last
                 except httpx.HTTPError as exc:
@@ -248,19 +345,22 @@ class Stack:
         return f"; last lines of {log}:\n" + "\n".join(log.read_text().splitlines()[-20:])
 
     def stop(self, grace: float = 15.0) -> dict[str, int | None]:
-        """SIGTERM the gateway, then the services; SIGKILL what has not exited after `grace`."""
-        order = ["gateway", *[name for name in SERVICES if name in self.processes]]
-        for name in order:
-            process = self.processes.get(name)
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-            if name == "gateway" and process:
-                _wait(process, grace)
+        """SIGTERM the gateway's process group, then every other one; SIGKILL each group that
+        has not ended after `grace`, and wait until it has. Returns each child's exit code.
+
+        Safe to call at any point of `start()` and more than once."""
+        if gateway := self.processes.get("gateway"):
+            # First and alone: no new requests reach services that are draining.
+            end_group(gateway, grace)
+        others = [name for name in self.processes if name != "gateway"]
+        for name in others:
+            signal_group(self.processes[name], signal.SIGTERM)
         deadline = time.monotonic() + grace
-        for process in self.processes.values():
-            _wait(process, max(0.1, deadline - time.monotonic()))
+        for name in others:
+            end_group(self.processes[name], max(0.0, deadline - time.monotonic()))
         codes = {name: p.returncode for name, p in self.processes.items()}
         self.processes.clear()
+        self._commands.clear()
         if self.mail_catcher is not None:
             self.mail_catcher.stop()
             self.mail_catcher = None
@@ -270,9 +370,17 @@ class Stack:
         return codes
 
 
-def _wait(process: subprocess.Popen, timeout: float) -> None:
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+class StartCancelled(Exception):
+    """`Stack.start()` saw `stop_requested()` and stopped starting."""
+
+
+def _raise_if_stop_requested(stop_requested: Callable[[], bool] | None) -> None:
+    if stop_requested is not None and stop_requested():
+        raise StartCancelled("stopped while starting")
+
+
+@dataclass(frozen=True)
+class _Command:
+    args: list[str]
+    env: dict[str, str]
+    started_at: float  # time.monotonic()
