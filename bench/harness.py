@@ -95,7 +95,9 @@ def infrastructure(root: Path) -> Iterator[tuple[str, str, str]]:
         return instance.url
 
     try:
-        yield (server("POSTGRES_URL", PostgresServer), server("NATS_URL", NatsServer),
+        # Throwaway, like the test session's: fsync off, as the figures so far were measured.
+        yield (server("POSTGRES_URL", lambda d: PostgresServer(d, durable=False)),
+               server("NATS_URL", NatsServer),
                server("REDIS_URL", RedisServer))
     finally:
         for instance in reversed(started):

