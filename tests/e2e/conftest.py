@@ -78,11 +78,14 @@ class Browser:
                     self.cookies[name] = morsel.value
         return response
 
+    def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        return self.call("POST", "/auth/login", json={"email": email, "password": password})
+
     def sign_up_and_in(self, email: str) -> dict:
         assert self.call("POST", "/auth/register",
                          json={"email": email, "password": PASSWORD, "name": "Ada"}
                          ).status_code == 202
-        response = self.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+        response = self.login(email)
         assert response.status_code == 200, response.text
         self.access_token = response.json()["access_token"]
         return response.json()

@@ -25,6 +25,8 @@ from devstack.fakes.identity import FakeIdentityProvider
 from devstack.servers import free_port
 from devstack.stack import Stack, StackPorts
 
+from .conftest import Browser as BaseBrowser
+
 PROVIDERS = ("google", "linkedin", "x", "facebook")
 
 
@@ -110,34 +112,12 @@ def gateway(oauth_stack: Stack) -> Iterator[httpx.Client]:
         yield client
 
 
-class Browser:
-    """Keeps cookies like a browser (httpx sends no Secure cookies over http) from its own
-    address (the gateway rate-limits per IP), and follows redirects to the SPA."""
+class Browser(BaseBrowser):
+    """The e2e browser (cookies, its own address) that also follows redirects to the SPA."""
 
     def __init__(self, gateway: httpx.Client, spa: StaticSpa) -> None:
-        self.http = gateway
+        super().__init__(gateway)
         self.spa = spa
-        self.cookies: dict[str, str] = {}
-        n = uuid.uuid4().int
-        self.ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
-
-    def call(self, method: str, url: str, *, bearer: str | None = None,
-             **kwargs) -> httpx.Response:
-        headers = {"X-Forwarded-For": self.ip, **kwargs.pop("headers", {})}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if bearer:
-            headers["Authorization"] = f"Bearer {bearer}"
-        response = self.http.request(method, url, headers=headers, **kwargs)
-        for header in response.headers.get_list("set-cookie"):
-            cookie = SimpleCookie()
-            cookie.load(header)
-            for name, morsel in cookie.items():
-                if morsel["max-age"] == "0" or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return response
 
     def to_provider_and_back(self, provider: str, start: httpx.Response | None = None) -> str:
         """Start at the gateway (or follow `start`'s authorization URL), let the provider
@@ -176,7 +156,7 @@ class Browser:
         """The whole round trip; the SPA's query."""
         return self.land_in_spa(self.back_from_provider(self.to_provider_and_back(provider)))
 
-    def access_token(self) -> str:
+    def refreshed_access_token(self) -> str:
         """What the SPA does on /oauth/complete: trade the refresh cookie for an access token."""
         refreshed = self.call("POST", "/auth/refresh",
                               headers={"X-CSRF-Token": self.cookies.get("csrf_token", "")})
@@ -231,7 +211,7 @@ def test_sign_in_with_provider(new_browser, idp, spa, provider) -> None:
     assert f"/oauth/complete?provider={provider}" in spa.loaded
     assert {"refresh_token", "csrf_token"} <= set(browser.cookies)
     assert "oauth_state" not in browser.cookies
-    token = browser.access_token()
+    token = browser.refreshed_access_token()
     me = browser.call("GET", "/auth/me", bearer=token)
     assert me.status_code == 200, me.text
     assert me.json()["email"] == email and me.json()["email_verified"]
@@ -301,11 +281,11 @@ def test_same_verified_email_links_providers(new_browser, idp) -> None:
     idp.add_user("google", sub=_sub(), email=email)
     first = new_browser()
     first.sign_in_with("google")
-    first_id = first.call("GET", "/auth/me", bearer=first.access_token()).json()["id"]
+    first_id = first.call("GET", "/auth/me", bearer=first.refreshed_access_token()).json()["id"]
     idp.add_user("linkedin", sub=_sub(), email=email)
     browser = new_browser()
     assert browser.sign_in_with("linkedin") == {"provider": "linkedin"}
-    token = browser.access_token()
+    token = browser.refreshed_access_token()
     assert browser.call("GET", "/auth/me", bearer=token).json()["id"] == first_id
     identities = browser.call("GET", "/auth/identities", bearer=token).json()
     assert sorted(i["provider"] for i in identities) == ["google", "linkedin"]
@@ -315,7 +295,7 @@ def test_linking_a_provider_lands_in_the_spa_as_linked(new_browser, idp) -> None
     idp.add_user("google", sub=_sub(), email=_email())
     browser = new_browser()
     browser.sign_in_with("google")
-    token = browser.access_token()
+    token = browser.refreshed_access_token()
     refresh_cookie = browser.cookies["refresh_token"]
     idp.add_user("x", sub=_sub(), email=_email())  # another address: linking needs none
     start = browser.call("POST", "/auth/oauth/x/link", bearer=token)
@@ -333,7 +313,7 @@ def test_a_two_factor_user_lands_on_the_second_step(new_browser, idp) -> None:
     idp.add_user("google", sub=sub, email=_email())
     owner = new_browser()
     owner.sign_in_with("google")
-    token = owner.access_token()
+    token = owner.refreshed_access_token()
     secret = owner.call("POST", "/auth/2fa/setup", bearer=token).json()["secret"]
     assert owner.call("POST", "/auth/2fa/enable", bearer=token,
                       json={"code": _code(secret)}).status_code == 200
@@ -351,7 +331,7 @@ def test_a_two_factor_user_lands_on_the_second_step(new_browser, idp) -> None:
     assert done.status_code == 200, done.text
     assert "two_factor_token" not in browser.cookies
     assert {"refresh_token", "csrf_token"} <= set(browser.cookies)
-    me = browser.call("GET", "/auth/me", bearer=browser.access_token())
+    me = browser.call("GET", "/auth/me", bearer=browser.refreshed_access_token())
     assert me.status_code == 200 and me.json()["two_factor_enabled"]
 
 
@@ -371,7 +351,7 @@ def test_unlink_needs_another_way_to_sign_in(new_browser, idp) -> None:
     idp.add_user("x", sub=_sub(), email=email)
     browser = new_browser()
     browser.sign_in_with("x")
-    token = browser.access_token()
+    token = browser.refreshed_access_token()
     last = browser.call("DELETE", "/auth/identities/x", bearer=token)
     assert last.status_code == 412, last.text
     idp.add_user("facebook", sub=_sub(), email=email)
@@ -391,7 +371,7 @@ def test_a_provider_user_sets_a_password_and_signs_in_with_it(new_browser, idp) 
     idp.add_user("google", sub=_sub(), email=email)
     browser = new_browser()
     browser.sign_in_with("google")
-    token = browser.access_token()
+    token = browser.refreshed_access_token()
     # There is no current password to give: the recent sign-in stands in for it.
     changed = browser.call("POST", "/auth/change-password", bearer=token,
                            json={"new_password": "a password of my own"})
@@ -407,7 +387,7 @@ def test_a_provider_user_deletes_the_account_without_a_password(new_browser, idp
     idp.add_user("x", sub=_sub(), email=_email())
     browser = new_browser()
     browser.sign_in_with("x")
-    token = browser.access_token()
+    token = browser.refreshed_access_token()
     wrong = browser.call("DELETE", "/auth/me", bearer=token, json={"password": "guess"})
     assert wrong.status_code == 400
     deleted = browser.call("DELETE", "/auth/me", bearer=token)

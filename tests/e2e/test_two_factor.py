@@ -6,44 +6,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from http.cookies import SimpleCookie
 
-import httpx
 import pyotp
 
-PASSWORD = "correct horse battery staple"
-
-
-class Browser:
-    """Keeps cookies like a browser (httpx sends no Secure cookies over http) from its own
-    address (the gateway rate-limits per IP)."""
-
-    def __init__(self, gateway: httpx.Client) -> None:
-        self.http = gateway
-        self.cookies: dict[str, str] = {}
-        n = uuid.uuid4().int
-        self.ip = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
-
-    def call(self, method: str, path: str, *, bearer: str | None = None,
-             **kwargs) -> httpx.Response:
-        headers = {"X-Forwarded-For": self.ip, **kwargs.pop("headers", {})}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if bearer:
-            headers["Authorization"] = f"Bearer {bearer}"
-        response = self.http.request(method, path, headers=headers, **kwargs)
-        for header in response.headers.get_list("set-cookie"):
-            cookie = SimpleCookie()
-            cookie.load(header)
-            for name, morsel in cookie.items():
-                if morsel["max-age"] == "0" or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return response
-
-    def login(self, email: str) -> httpx.Response:
-        return self.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+from .conftest import PASSWORD, Browser
 
 
 def _code(secret: str, steps_ahead: int = 0) -> str:
