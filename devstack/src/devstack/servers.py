@@ -35,20 +35,30 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999   # Linux's default
 
 
+# Ports this process has handed out: free when chosen, but perhaps not bound yet by their user,
+# so a second pick must not return them (a Stack asks for sixteen at once).
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free right now, chosen below the kernel's
     ephemeral range: a port handed out for bind(0) or an outgoing connection (a fake server,
-    a client socket) can then never take it between now and when its user binds it."""
+    a client socket) can then never take it between now and when its user binds it. Never the
+    same port twice in one process."""
     low, _ = _ephemeral_range()
     candidates = range(10000, low) if low > 11000 else range(0)
     for _ in range(200):
         port = random.choice(candidates) if candidates else 0
+        if port in _handed_out:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return sock.getsockname()[1]
+            chosen = sock.getsockname()[1]
+        _handed_out.add(chosen)
+        return chosen
     raise RuntimeError("no free TCP port below the ephemeral range")
 
 
