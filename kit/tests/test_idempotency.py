@@ -116,3 +116,13 @@ async def test_expired_keys_start_anew_and_are_swept(db: Database) -> None:
         assert await delete_expired(session) == 1
         rows = await session.execute(text("SELECT key FROM idempotency_keys"))
         assert [row[0] for row in rows] == ["new"]
+
+
+def test_a_key_needs_an_owner_and_a_sane_shape() -> None:
+    from career_kit.errors import InvalidArgument, Unauthenticated
+
+    with pytest.raises(Unauthenticated):
+        IdempotencyKey.of("test.buy", owner="", key="k", request=_request("pro"))
+    for bad in ("x" * 256, "caf\u00e9", "new\nline"):
+        with pytest.raises(InvalidArgument):
+            IdempotencyKey.of("test.buy", owner="u1", key=bad, request=_request("pro"))

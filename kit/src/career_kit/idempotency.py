@@ -41,7 +41,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from career_kit.errors import InvalidArgument
+from career_kit.errors import InvalidArgument, Unauthenticated
 from career_kit.tables import idempotency_keys
 
 M = TypeVar("M", bound=Message)
@@ -79,7 +79,7 @@ class IdempotencyKey:
                 f"an idempotency key is 1 to {MAX_KEY_LENGTH} printable ASCII characters",
                 problem_type="invalid-idempotency-key")
         if not owner:
-            raise InvalidArgument("an idempotency key needs a signed-in caller")
+            raise Unauthenticated("an idempotency key needs a signed-in caller")
         return cls(scope, owner, key, request_hash(request))
 
     def for_provider(self) -> str:
