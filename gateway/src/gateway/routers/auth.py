@@ -36,20 +36,17 @@ password and a code. For a user with two factors, login answers 200
 Sign-in with providers lives in `oauth.py`; its callback ends in a browser navigation, so it
 hands the second step's token over in an httpOnly `two_factor_token` cookie limited to
 /auth/2fa/login (never in the URL), which that route uses when the body has no token.
+
+The cookies and the CSRF check are in `gateway/session_cookies.py`, the request and answer
+shapes (and the protobuf -> JSON conversions) in `auth_schemas.py`; both serve oauth.py too.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response, status
-from fastapi.responses import JSONResponse
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
 
 from career.auth.v1 import auth_pb2
 from gateway.access_tokens import CurrentCaller, VerifiedToken, current_token
@@ -62,274 +59,47 @@ from gateway.ratelimit import (
     RESEND_VERIFICATION_PER_EMAIL,
     enforce_email_budget,
 )
+from gateway.routers.auth_schemas import (
+    AcceptedOut,
+    ChangePasswordIn,
+    DeleteMeIn,
+    EmailIn,
+    JwkSetOut,
+    JwkSetResponse,
+    LoginIn,
+    LoginOut,
+    LogoutAllOut,
+    PasswordChangedOut,
+    RecoveryCodesOut,
+    RefreshIn,
+    RegisterIn,
+    RegisterOut,
+    ResetPasswordIn,
+    SessionOut,
+    TokenOut,
+    TwoFactorCodeIn,
+    TwoFactorDisableIn,
+    TwoFactorLoginIn,
+    TwoFactorRequiredOut,
+    TwoFactorSetupOut,
+    UpdateMeIn,
+    UserOut,
+    VerifyEmailIn,
+    timestamp_or_none,
+    token_out,
+    user_out,
+)
+from gateway.session_cookies import (
+    REFRESH_COOKIE,
+    TWO_FACTOR_COOKIE,
+    clear_session_cookies,
+    clear_two_factor_cookie,
+    client_of,
+    refresh_token_from,
+    set_session_cookies,
+)
 
 router = APIRouter(tags=["auth"])
-
-REFRESH_COOKIE = "refresh_token"
-CSRF_COOKIE = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
-_REFRESH_COOKIE_PATH = "/auth"
-TWO_FACTOR_COOKIE = "two_factor_token"
-_TWO_FACTOR_COOKIE_PATH = "/auth/2fa/login"
-# As long as auth keeps a login waiting for its second factor.
-_TWO_FACTOR_TTL_SECONDS = 300
-
-
-class Preferences(BaseModel):
-    email_notifications: bool
-    job_alerts: bool
-    newsletter: bool
-    theme: str
-    language: str
-
-
-class UserOut(BaseModel):
-    id: str
-    email: str
-    name: str
-    tier: str
-    roles: list[str]
-    email_verified: bool
-    preferences: Preferences
-    social_links: dict[str, str]
-    profile_image_url: str | None
-    two_factor_enabled: bool
-    last_login_at: datetime | None
-    created_at: datetime | None
-
-
-class RegisterIn(BaseModel):
-    email: str = Field(max_length=254, examples=["ada@example.com"])
-    password: str = Field(max_length=256)
-    name: str = Field(min_length=1, max_length=100)
-
-
-class RegisterOut(BaseModel):
-    """The same for every address, taken or not (module docstring)."""
-
-    detail: str
-    verification_required: bool
-
-
-class LoginIn(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "Bearer"
-    expires_at: datetime
-    session_id: str
-    # Only for clients that asked not to use the cookie (see the module docstring).
-    refresh_token: str | None = None
-
-
-class LoginOut(TokenOut):
-    user: UserOut
-
-
-class TwoFactorRequiredOut(BaseModel):
-    """A login that needs its second step: POST the token with a code to /auth/2fa/login."""
-
-    two_factor_required: Literal[True] = True
-    two_factor_token: str
-
-
-class TwoFactorLoginIn(BaseModel):
-    # Optional only after a provider sign-in, which left it in the two_factor_token cookie.
-    two_factor_token: str | None = Field(default=None, min_length=1, max_length=256)
-    code: str | None = Field(default=None, max_length=64, examples=["123456"])
-    recovery_code: str | None = Field(default=None, max_length=64)
-
-
-class TwoFactorSetupOut(BaseModel):
-    secret: str
-    otpauth_uri: str
-
-
-class TwoFactorCodeIn(BaseModel):
-    code: str = Field(min_length=1, max_length=64)
-
-
-class RecoveryCodesOut(BaseModel):
-    recovery_codes: list[str]
-
-
-class TwoFactorDisableIn(BaseModel):
-    password: str = Field(default="", max_length=256)
-    code: str = Field(min_length=1, max_length=64)
-
-
-class RefreshIn(BaseModel):
-    refresh_token: str | None = None
-
-
-class SessionOut(BaseModel):
-    id: str
-    created_at: datetime | None
-    last_used_at: datetime | None
-    expires_at: datetime | None
-    user_agent: str
-    ip: str
-
-
-class LogoutAllOut(BaseModel):
-    revoked_sessions: int
-
-
-class VerifyEmailIn(BaseModel):
-    token: str = Field(min_length=1, max_length=256)
-
-
-class EmailIn(BaseModel):
-    email: str = Field(max_length=254, examples=["ada@example.com"])
-
-
-class AcceptedOut(BaseModel):
-    detail: str
-
-
-class ResetPasswordIn(BaseModel):
-    token: str = Field(min_length=1, max_length=256)
-    password: str = Field(max_length=256)
-
-
-class ChangePasswordIn(BaseModel):
-    # Empty for an account without a password (signed up with a provider), which sets its
-    # first one this way within ten minutes of signing in.
-    current_password: str = Field(default="", max_length=256)
-    new_password: str = Field(max_length=256)
-    # Only for clients without the refresh cookie: names the session to keep.
-    refresh_token: str | None = None
-
-
-class Jwk(BaseModel):
-    """One public key that verifies access tokens (RFC 7517; RSA members from RFC 7518)."""
-
-    kty: Literal["RSA"]
-    kid: str = Field(description="RFC 7638 thumbprint; access tokens name it in their header")
-    use: Literal["sig"]
-    alg: Literal["RS256"]
-    n: str = Field(description="Modulus, base64url")
-    e: str = Field(description="Public exponent, base64url")
-
-
-class JwkSetOut(BaseModel):
-    keys: list[Jwk]
-
-
-class JwkSetResponse(JSONResponse):
-    """A JWK Set document (RFC 7517 section 8.5.1 registers its media type)."""
-
-    media_type = "application/jwk-set+json"
-
-
-class PasswordChangedOut(BaseModel):
-    """Every other session ended, and every access token issued so far stopped working, the
-    caller's own too: the kept session goes on with this access token (its refresh token is
-    unchanged). Without a session to keep, every session ended and the token fields are null."""
-
-    revoked_sessions: int
-    access_token: str | None
-    token_type: str = "Bearer"
-    expires_at: datetime | None
-    session_id: str | None
-
-
-class PreferencesPatch(BaseModel):
-    email_notifications: bool | None = None
-    job_alerts: bool | None = None
-    newsletter: bool | None = None
-    theme: Literal["light", "dark", "system"] | None = None
-    language: str | None = Field(default=None, max_length=35, examples=["en", "pt-BR"])
-
-
-class UpdateMeIn(BaseModel):
-    """Only the fields present change. `social_links` replaces every link; an empty or null
-    `profile_image_url` removes the picture."""
-
-    name: str | None = Field(default=None, max_length=100)
-    preferences: PreferencesPatch | None = None
-    social_links: dict[str, str] | None = Field(
-        default=None, examples=[{"linkedin": "https://www.linkedin.com/in/ada"}])
-    profile_image_url: str | None = Field(default=None, max_length=2048)
-
-
-class DeleteMeIn(BaseModel):
-    # Empty (or no body at all) for an account without a password, which confirms with a
-    # sign-in within the last ten minutes instead.
-    password: str = Field(default="", max_length=256)
-
-
-def _time(ts: Timestamp, present: bool = True) -> datetime | None:
-    return ts.ToDatetime(tzinfo=UTC) if present else None
-
-
-def user_out(user: auth_pb2.User) -> UserOut:
-    p = user.preferences
-    return UserOut(
-        id=user.id, email=user.email, name=user.name,
-        tier=auth_pb2.Tier.Name(user.tier).removeprefix("TIER_").lower(),
-        roles=list(user.roles), email_verified=user.HasField("email_verified_at"),
-        preferences=Preferences(email_notifications=p.email_notifications,
-                                job_alerts=p.job_alerts, newsletter=p.newsletter,
-                                theme=p.theme, language=p.language),
-        social_links=dict(user.social_links),
-        profile_image_url=user.profile_image_url or None,
-        two_factor_enabled=user.two_factor_enabled,
-        last_login_at=_time(user.last_login_at, user.HasField("last_login_at")),
-        created_at=_time(user.created_at, user.HasField("created_at")),
-    )
-
-
-def csrf_token(request: Request, refresh_token: str) -> str:
-    """The CSRF token of the session whose refresh token this is (module docstring)."""
-    key = request.app.state.settings.platform.internal_secret.get_secret_value().encode()
-    digest = hmac.new(key, b"csrf:" + refresh_token.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def _set_session_cookies(request: Request, response: Response,
-                         tokens: auth_pb2.TokenPair) -> None:
-    max_age = max(0, int(tokens.refresh_expires_at.seconds - datetime.now(UTC).timestamp()))
-    response.set_cookie(REFRESH_COOKIE, tokens.refresh_token, max_age=max_age,
-                        path=_REFRESH_COOKIE_PATH, secure=True, httponly=True, samesite="strict")
-    response.set_cookie(CSRF_COOKIE, csrf_token(request, tokens.refresh_token),
-                        max_age=max_age, path="/", secure=True, httponly=False,
-                        samesite="strict")
-
-
-def set_two_factor_cookie(response: Response, token: str) -> None:
-    """Hand a browser the second step's token without putting it in a URL (history, logs,
-    Referer). Only /auth/2fa/login receives it. No CSRF token guards it: a forged request
-    cannot finish the login without the user's code, and SameSite=Strict keeps other sites
-    from sending it at all."""
-    response.set_cookie(TWO_FACTOR_COOKIE, token, max_age=_TWO_FACTOR_TTL_SECONDS,
-                        path=_TWO_FACTOR_COOKIE_PATH, secure=True, httponly=True,
-                        samesite="strict")
-
-
-def _clear_session_cookies(response: Response) -> None:
-    response.delete_cookie(REFRESH_COOKIE, path=_REFRESH_COOKIE_PATH, secure=True,
-                           httponly=True, samesite="strict")
-    response.delete_cookie(CSRF_COOKIE, path="/", secure=True, samesite="strict")
-
-
-def _refresh_token_from(request: Request, body: RefreshIn | None) -> str:
-    """The body's refresh token, or the cookie's after the CSRF double-submit check."""
-    if body is not None and body.refresh_token:
-        return body.refresh_token
-    cookie = request.cookies.get(REFRESH_COOKIE)
-    if not cookie:
-        raise Problem(401, "No refresh token: sign in again.", type_="unauthenticated")
-    sent = request.headers.get(CSRF_HEADER, "")
-    # The header must be this session's token; the csrf cookie is only where the SPA reads it.
-    if not sent or not hmac.compare_digest(sent, csrf_token(request, cookie)):
-        raise Problem(403, f"The {CSRF_HEADER} header must repeat the {CSRF_COOKIE} cookie.",
-                      type_="csrf-token-mismatch")
-    return cookie
-
 
 def _auth_time(token: VerifiedToken) -> Timestamp | None:
     """The sign-in time auth asks for when an account has no password to confirm with."""
@@ -339,18 +109,6 @@ def _auth_time(token: VerifiedToken) -> Timestamp | None:
 def _email_hash_key(settings: SettingsDep) -> bytes:
     # The internal secret is the one server-side secret every gateway replica shares.
     return settings.platform.internal_secret.get_secret_value().encode()
-
-
-def _client(request: Request) -> tuple[str, str]:
-    return request.headers.get("user-agent", "")[:512], (
-        request.client.host if request.client else "")
-
-
-def _token_out(tokens: auth_pb2.TokenPair, cookie: bool) -> dict:
-    return {"access_token": tokens.access_token,
-            "expires_at": _time(tokens.access_expires_at),
-            "session_id": tokens.session_id,
-            "refresh_token": None if cookie else tokens.refresh_token}
 
 
 _REGISTERED = RegisterOut(
@@ -376,8 +134,8 @@ def _login_out(reply: auth_pb2.LoginResponse, request: Request, response: Respon
     if reply.two_factor_token:
         return TwoFactorRequiredOut(two_factor_token=reply.two_factor_token)
     if cookie:
-        _set_session_cookies(request, response, reply.tokens)
-    return LoginOut(**_token_out(reply.tokens, cookie), user=user_out(reply.user))
+        set_session_cookies(request, response, reply.tokens)
+    return LoginOut(**token_out(reply.tokens, cookie), user=user_out(reply.user))
 
 
 @router.post("/auth/login", response_model=LoginOut | TwoFactorRequiredOut,
@@ -385,7 +143,7 @@ def _login_out(reply: auth_pb2.LoginResponse, request: Request, response: Respon
                      "(or the second step's token for two-factor users)")
 async def login(body: LoginIn, request: Request, response: Response, clients: ClientsDep,
                 cookie: bool = True) -> LoginOut | TwoFactorRequiredOut:
-    user_agent, ip = _client(request)
+    user_agent, ip = client_of(request)
     reply = await clients.auth.Login(auth_pb2.LoginRequest(
         email=body.email, password=body.password, user_agent=user_agent, ip=ip))
     return _login_out(reply, request, response, cookie)
@@ -395,7 +153,7 @@ async def login(body: LoginIn, request: Request, response: Response, clients: Cl
              summary="Second step of a two-factor login: a TOTP code or a recovery code")
 async def two_factor_login(body: TwoFactorLoginIn, request: Request, response: Response,
                            clients: ClientsDep, cookie: bool = True) -> LoginOut:
-    user_agent, ip = _client(request)
+    user_agent, ip = client_of(request)
     token = body.two_factor_token or request.cookies.get(TWO_FACTOR_COOKIE, "")
     if not token:
         raise Problem(401, "No sign-in is waiting for a second factor: sign in again.",
@@ -412,8 +170,7 @@ async def two_factor_login(body: TwoFactorLoginIn, request: Request, response: R
     out = _login_out(reply, request, response, cookie)
     assert isinstance(out, LoginOut)
     if request.cookies.get(TWO_FACTOR_COOKIE):
-        response.delete_cookie(TWO_FACTOR_COOKIE, path=_TWO_FACTOR_COOKIE_PATH, secure=True,
-                               httponly=True, samesite="strict")
+        clear_two_factor_cookie(response)
     return out
 
 
@@ -446,17 +203,17 @@ async def two_factor_disable(body: TwoFactorDisableIn, caller: CurrentCaller,
 async def refresh(request: Request, response: Response, clients: ClientsDep,
                   body: Annotated[RefreshIn | None, Body()] = None) -> TokenOut:
     from_body = body is not None and bool(body.refresh_token)
-    user_agent, ip = _client(request)
+    user_agent, ip = client_of(request)
     try:
         reply = await clients.auth.Refresh(auth_pb2.RefreshRequest(
-            refresh_token=_refresh_token_from(request, body), user_agent=user_agent, ip=ip))
+            refresh_token=refresh_token_from(request, body), user_agent=user_agent, ip=ip))
     except Exception:
         if not from_body:
-            _clear_session_cookies(response)
+            clear_session_cookies(response)
         raise
     if not from_body:
-        _set_session_cookies(request, response, reply.tokens)
-    return TokenOut(**_token_out(reply.tokens, cookie=not from_body))
+        set_session_cookies(request, response, reply.tokens)
+    return TokenOut(**token_out(reply.tokens, cookie=not from_body))
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT,
@@ -467,14 +224,14 @@ async def logout(request: Request, caller: CurrentCaller, clients: ClientsDep,
     assert token is not None  # CurrentCaller guarantees a verified token
     expires = Timestamp(seconds=token.expires_at)
     refresh_token = (body.refresh_token if body and body.refresh_token
-                     else _refresh_token_from(request, None)
+                     else refresh_token_from(request, None)
                      if request.cookies.get(REFRESH_COOKIE) else None)
     message = auth_pb2.LogoutRequest(access_jti=token.jti, access_expires_at=expires)
     if refresh_token:
         message.refresh_token = refresh_token
     await clients.auth.Logout(message)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    _clear_session_cookies(response)
+    clear_session_cookies(response)
     return response
 
 
@@ -486,7 +243,7 @@ async def logout_all(caller: CurrentCaller, clients: ClientsDep,
     assert token is not None
     reply = await clients.auth.LogoutAll(auth_pb2.LogoutAllRequest(
         access_jti=token.jti, access_expires_at=Timestamp(seconds=token.expires_at)))
-    _clear_session_cookies(response)
+    clear_session_cookies(response)
     return LogoutAllOut(revoked_sessions=reply.revoked_sessions)
 
 
@@ -500,9 +257,9 @@ async def me(caller: CurrentCaller, clients: ClientsDep) -> UserOut:
 async def sessions(caller: CurrentCaller, clients: ClientsDep) -> list[SessionOut]:
     reply = await clients.auth.ListSessions(auth_pb2.ListSessionsRequest())
     return [SessionOut(
-        id=s.id, created_at=_time(s.created_at, s.HasField("created_at")),
-        last_used_at=_time(s.last_used_at, s.HasField("last_used_at")),
-        expires_at=_time(s.expires_at, s.HasField("expires_at")),
+        id=s.id, created_at=timestamp_or_none(s.created_at, s.HasField("created_at")),
+        last_used_at=timestamp_or_none(s.last_used_at, s.HasField("last_used_at")),
+        expires_at=timestamp_or_none(s.expires_at, s.HasField("expires_at")),
         user_agent=s.user_agent, ip=s.ip,
     ) for s in reply.sessions]
 
@@ -558,7 +315,7 @@ async def reset_password(body: ResetPasswordIn, clients: ClientsDep) -> Response
     await clients.auth.ResetPassword(auth_pb2.ResetPasswordRequest(
         token=body.token, new_password=body.password))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    _clear_session_cookies(response)
+    clear_session_cookies(response)
     return response
 
 
@@ -578,7 +335,7 @@ async def change_password(body: ChangePasswordIn, request: Request, caller: Curr
     reply = await clients.auth.ChangePassword(message)
     return PasswordChangedOut(
         revoked_sessions=reply.revoked_sessions, access_token=reply.access_token or None,
-        expires_at=_time(reply.access_expires_at, reply.HasField("access_expires_at")),
+        expires_at=timestamp_or_none(reply.access_expires_at, reply.HasField("access_expires_at")),
         session_id=reply.session_id or None)
 
 
@@ -608,9 +365,10 @@ async def delete_me(caller: CurrentCaller, clients: ClientsDep,
     assert token is not None
     await clients.auth.DeleteMe(auth_pb2.DeleteMeRequest(
         password=body.password if body else "", access_jti=token.jti,
-        access_expires_at=Timestamp(seconds=token.expires_at), auth_time=_auth_time(token)))
+        access_expires_at=Timestamp(seconds=token.expires_at),
+        auth_time=_auth_time(token)))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    _clear_session_cookies(response)
+    clear_session_cookies(response)
     return response
 
 

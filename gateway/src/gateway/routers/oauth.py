@@ -44,17 +44,15 @@ from gateway.access_tokens import CurrentCaller
 from gateway.clients import ClientsDep
 from gateway.deps import SettingsDep
 from gateway.problems import Problem, grpc_problem_type, http_status_for
-from gateway.routers.auth import (
+from gateway.routers.auth_schemas import (
     LoginOut,
     TwoFactorRequiredOut,
     UserOut,
-    _client,
-    _set_session_cookies,
-    _time,
-    _token_out,
-    set_two_factor_cookie,
+    timestamp_or_none,
+    token_out,
     user_out,
 )
+from gateway.session_cookies import client_of, set_session_cookies, set_two_factor_cookie
 
 log = logging.getLogger("gateway.oauth")
 
@@ -161,7 +159,7 @@ async def callback(provider: str, request: Request, clients: ClientsDep,
         if as_json:
             raise mismatch
         return _spa_redirect(settings.spa_base_url, provider, error=_error_code(mismatch))
-    user_agent, ip = _client(request)
+    user_agent, ip = client_of(request)
     try:
         reply = await clients.auth.FinishOAuth(auth_pb2.FinishOAuthRequest(
             provider=provider, state=state, code=code, error=error, user_agent=user_agent,
@@ -192,11 +190,11 @@ async def callback(provider: str, request: Request, clients: ClientsDep,
             set_two_factor_cookie(response, reply.two_factor_token)
     else:
         if as_json:
-            out = LoginOut(**_token_out(reply.tokens, True), user=user_out(reply.user))
+            out = LoginOut(**token_out(reply.tokens, True), user=user_out(reply.user))
             response = JSONResponse(out.model_dump(mode="json"))
         else:
             response = _spa_redirect(settings.spa_base_url, provider=provider)
-        _set_session_cookies(request, response, reply.tokens)
+        set_session_cookies(request, response, reply.tokens)
     _forget_state(response)
     return response
 
@@ -206,7 +204,7 @@ async def callback(provider: str, request: Request, clients: ClientsDep,
 async def identities(caller: CurrentCaller, clients: ClientsDep) -> list[IdentityOut]:
     reply = await clients.auth.ListIdentities(auth_pb2.ListIdentitiesRequest())
     return [IdentityOut(provider=i.provider, subject=i.subject, email=i.email or None,
-                        created_at=_time(i.created_at, i.HasField("created_at")))
+                        created_at=timestamp_or_none(i.created_at, i.HasField("created_at")))
             for i in reply.identities]
 
 
