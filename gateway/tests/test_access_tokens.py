@@ -20,14 +20,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from career_kit.revocation_keys import denylist_key, revoked_before_key, session_revoked_key
 from gateway.access_tokens import (
     AUDIENCE,
     ISSUER,
     AccessTokenVerifier,
     InvalidToken,
-    denylist_key,
-    revoked_before_key,
-    session_revoked_key,
 )
 
 

@@ -37,6 +37,7 @@ from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from career_kit import context
+from career_kit.revocation_keys import denylist_key, revoked_before_key, session_revoked_key
 from gateway.problems import Problem, dependency_unavailable, problem_response
 
 log = logging.getLogger("gateway.access_tokens")
@@ -69,23 +70,6 @@ class InvalidToken(Exception):
 
 class RevocationUnavailable(Exception):
     """Whether the token was revoked cannot be checked now (Redis unreachable)."""
-
-
-def denylist_key(key_prefix: str, jti: str) -> str:
-    """Where auth marks a logged-out access token (shared contract with the auth service)."""
-    return f"{key_prefix}auth:denylist:{jti}"
-
-
-def revoked_before_key(key_prefix: str, user_id: str) -> str:
-    """Where auth keeps the time (unix seconds) before which every access token of the user
-    is revoked (shared contract with the auth service)."""
-    return f"{key_prefix}auth:revoked-before:{user_id}"
-
-
-def session_revoked_key(key_prefix: str, session_id: str) -> str:
-    """Where auth marks an ended session, whose access tokens (their `sid`) are all revoked
-    (shared contract with the auth service)."""
-    return f"{key_prefix}auth:session-revoked:{session_id}"
 
 
 class AccessTokenVerifier:

@@ -22,6 +22,7 @@ from auth.models import (
     SecurityEvent,
     User,
 )
+from career_kit.revocation_keys import denylist_key, revoked_before_key, session_revoked_key
 
 
 class UserRepository:
@@ -308,7 +309,7 @@ return before
 
 class AccessTokenDenylist:
     """Access tokens revoked before they expire, in Redis, where the gateway checks them (the
-    key names are a contract with gateway/access_tokens.py): one token by its jti (logout),
+    keys are career_kit.revocation_keys, which the gateway reads): one token by its jti (logout),
     every token of one session by its id (logout, a session ended from the sessions list), or
     every token of a user issued before a time (logout everywhere, password reset or change,
     deletion, a stolen refresh token)."""
@@ -319,13 +320,13 @@ class AccessTokenDenylist:
         self._revoke_before = redis.register_script(_REVOKE_BEFORE)
 
     def key(self, jti: str) -> str:
-        return f"{self.key_prefix}auth:denylist:{jti}"
+        return denylist_key(self.key_prefix, jti)
 
     def user_key(self, user_id: uuid.UUID) -> str:
-        return f"{self.key_prefix}auth:revoked-before:{user_id}"
+        return revoked_before_key(self.key_prefix, str(user_id))
 
     def session_key(self, session_id: uuid.UUID) -> str:
-        return f"{self.key_prefix}auth:session-revoked:{session_id}"
+        return session_revoked_key(self.key_prefix, str(session_id))
 
     async def add(self, jti: str, ttl_seconds: int) -> None:
         if ttl_seconds > 0:
