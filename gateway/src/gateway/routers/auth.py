@@ -49,6 +49,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from career.auth.v1 import auth_pb2
+from career_kit.conversions import datetime_of
 from gateway.access_tokens import CurrentCaller, VerifiedToken, current_token
 from gateway.clients import ClientsDep
 from gateway.deps import SettingsDep
@@ -85,7 +86,6 @@ from gateway.routers.auth_schemas import (
     UpdateMeIn,
     UserOut,
     VerifyEmailIn,
-    timestamp_or_none,
     token_out,
     user_out,
 )
@@ -257,9 +257,9 @@ async def me(caller: CurrentCaller, clients: ClientsDep) -> UserOut:
 async def sessions(caller: CurrentCaller, clients: ClientsDep) -> list[SessionOut]:
     reply = await clients.auth.ListSessions(auth_pb2.ListSessionsRequest())
     return [SessionOut(
-        id=s.id, created_at=timestamp_or_none(s.created_at, s.HasField("created_at")),
-        last_used_at=timestamp_or_none(s.last_used_at, s.HasField("last_used_at")),
-        expires_at=timestamp_or_none(s.expires_at, s.HasField("expires_at")),
+        id=s.id, created_at=datetime_of(s, "created_at"),
+        last_used_at=datetime_of(s, "last_used_at"),
+        expires_at=datetime_of(s, "expires_at"),
         user_agent=s.user_agent, ip=s.ip,
     ) for s in reply.sessions]
 
@@ -335,7 +335,7 @@ async def change_password(body: ChangePasswordIn, request: Request, caller: Curr
     reply = await clients.auth.ChangePassword(message)
     return PasswordChangedOut(
         revoked_sessions=reply.revoked_sessions, access_token=reply.access_token or None,
-        expires_at=timestamp_or_none(reply.access_expires_at, reply.HasField("access_expires_at")),
+        expires_at=datetime_of(reply, "access_expires_at"),
         session_id=reply.session_id or None)
 
 

@@ -3,14 +3,14 @@ messages to them; oauth.py answers with some of the same."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from fastapi.responses import JSONResponse
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
 from career.auth.v1 import auth_pb2
+from career_kit.conversions import datetime_of
 
 
 class Preferences(BaseModel):
@@ -200,11 +200,6 @@ class DeleteMeIn(BaseModel):
     password: str = Field(default="", max_length=256)
 
 
-def timestamp_or_none(ts: Timestamp, present: bool = True) -> datetime | None:
-    """A protobuf Timestamp as an aware datetime, or None when the field is unset."""
-    return ts.ToDatetime(tzinfo=UTC) if present else None
-
-
 def user_out(user: auth_pb2.User) -> UserOut:
     p = user.preferences
     return UserOut(
@@ -217,14 +212,14 @@ def user_out(user: auth_pb2.User) -> UserOut:
         social_links=dict(user.social_links),
         profile_image_url=user.profile_image_url or None,
         two_factor_enabled=user.two_factor_enabled,
-        last_login_at=timestamp_or_none(user.last_login_at, user.HasField("last_login_at")),
-        created_at=timestamp_or_none(user.created_at, user.HasField("created_at")),
+        last_login_at=datetime_of(user, "last_login_at"),
+        created_at=datetime_of(user, "created_at"),
     )
 
 
 def token_out(tokens: auth_pb2.TokenPair, cookie: bool) -> dict:
     """The fields of TokenOut; the refresh token only when it does not travel in a cookie."""
     return {"access_token": tokens.access_token,
-            "expires_at": timestamp_or_none(tokens.access_expires_at),
+            "expires_at": datetime_of(tokens, "access_expires_at"),
             "session_id": tokens.session_id,
             "refresh_token": None if cookie else tokens.refresh_token}

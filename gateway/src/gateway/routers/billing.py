@@ -6,16 +6,16 @@ provisioned from a redirect — plans change when the provider's webhooks say so
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
-from google.protobuf.message import Message
 from pydantic import BaseModel, Field
 
 from career.billing.v1 import billing_pb2, events_pb2
 from career.common.v1 import money_pb2, pagination_pb2
+from career_kit.conversions import datetime_of, decimal_of
 from gateway.access_tokens import CurrentCaller
 from gateway.clients import ClientsDep
 
@@ -146,15 +146,9 @@ class EntitlementsOut(BaseModel):
     period_end: datetime | None
 
 
-def _time(message: Message, field: str) -> datetime | None:
-    if not message.HasField(field):
-        return None
-    return getattr(message, field).ToDatetime(tzinfo=UTC)
-
-
 def _money(value: money_pb2.Money) -> Money:
-    amount = Decimal(value.units) + Decimal(value.nanos) / Decimal(1_000_000_000)
-    return Money(amount=amount.quantize(Decimal("0.01")), currency=value.currency_code or "USD")
+    return Money(amount=decimal_of(value).quantize(Decimal("0.01")),
+                 currency=value.currency_code or "USD")
 
 
 def _limits(limits: list[billing_pb2.Limit]) -> list[LimitOut]:
@@ -166,9 +160,9 @@ def _subscription(sub: billing_pb2.Subscription) -> SubscriptionOut:
     return SubscriptionOut(
         plan=PLAN_NAMES.get(sub.plan, "free"), status=STATUS_NAMES.get(sub.status, "active"),
         provider=PROVIDER_NAMES.get(sub.provider),
-        current_period_start=_time(sub, "current_period_start"),
-        current_period_end=_time(sub, "current_period_end"),
-        cancel_at_period_end=sub.cancel_at_period_end, canceled_at=_time(sub, "canceled_at"),
+        current_period_start=datetime_of(sub, "current_period_start"),
+        current_period_end=datetime_of(sub, "current_period_end"),
+        cancel_at_period_end=sub.cancel_at_period_end, canceled_at=datetime_of(sub, "canceled_at"),
         price=_money(sub.price) if sub.HasField("price") else None)
 
 
@@ -200,7 +194,7 @@ async def checkout(body: CheckoutIn, caller: CurrentCaller, clients: ClientsDep,
         idempotency_key=idempotency_key or ""))
     return CheckoutOut(id=session.id, url=session.url,
                        provider=PROVIDER_NAMES.get(session.provider, body.provider),
-                       expires_at=_time(session, "expires_at"))
+                       expires_at=datetime_of(session, "expires_at"))
 
 
 @router.post("/api/plans/portal", response_model=PortalOut,
@@ -247,7 +241,7 @@ async def entitlements(caller: CurrentCaller, clients: ClientsDep) -> Entitlemen
         plan=PLAN_NAMES.get(e.plan, "free"), status=STATUS_NAMES.get(e.status, "active"),
         limits=_limits(e.limits), premium_templates=e.premium_templates,
         api_access=e.api_access, rate_limit_tier=e.rate_limit_tier,
-        period_start=_time(e, "period_start"), period_end=_time(e, "period_end"))
+        period_start=datetime_of(e, "period_start"), period_end=datetime_of(e, "period_end"))
 
 
 @router.get("/api/plans/invoices", response_model=InvoicesOut,
@@ -259,8 +253,8 @@ async def invoices(caller: CurrentCaller, clients: ClientsDep, page_size: PageSi
     return InvoicesOut(invoices=[InvoiceOut(
         id=i.id, number=i.number or None, status=i.status, amount_due=_money(i.amount_due),
         amount_paid=_money(i.amount_paid), hosted_invoice_url=i.hosted_invoice_url or None,
-        invoice_pdf=i.invoice_pdf or None, period_start=_time(i, "period_start"),
-        period_end=_time(i, "period_end"), created_at=_time(i, "created_at"),
+        invoice_pdf=i.invoice_pdf or None, period_start=datetime_of(i, "period_start"),
+        period_end=datetime_of(i, "period_end"), created_at=datetime_of(i, "created_at"),
     ) for i in reply.invoices], next_page_token=reply.page.next_page_token or None)
 
 
@@ -273,5 +267,5 @@ async def payments(caller: CurrentCaller, clients: ClientsDep, page_size: PageSi
     return PaymentsOut(payments=[PaymentOut(
         id=p.id, provider=PROVIDER_NAMES.get(p.provider, "stripe"), amount=_money(p.amount),
         status=p.status, description=p.description, invoice_id=p.invoice_id or None,
-        created_at=_time(p, "created_at"),
+        created_at=datetime_of(p, "created_at"),
     ) for p in reply.payments], next_page_token=reply.page.next_page_token or None)

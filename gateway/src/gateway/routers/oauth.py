@@ -40,6 +40,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
 from career.auth.v1 import auth_pb2
+from career_kit.conversions import datetime_of
 from gateway.access_tokens import CurrentCaller
 from gateway.clients import ClientsDep
 from gateway.deps import SettingsDep
@@ -48,7 +49,6 @@ from gateway.routers.auth_schemas import (
     LoginOut,
     TwoFactorRequiredOut,
     UserOut,
-    timestamp_or_none,
     token_out,
     user_out,
 )
@@ -204,7 +204,7 @@ async def callback(provider: str, request: Request, clients: ClientsDep,
 async def identities(caller: CurrentCaller, clients: ClientsDep) -> list[IdentityOut]:
     reply = await clients.auth.ListIdentities(auth_pb2.ListIdentitiesRequest())
     return [IdentityOut(provider=i.provider, subject=i.subject, email=i.email or None,
-                        created_at=timestamp_or_none(i.created_at, i.HasField("created_at")))
+                        created_at=datetime_of(i, "created_at"))
             for i in reply.identities]
 
 

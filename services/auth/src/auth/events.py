@@ -6,10 +6,9 @@ import json
 import uuid
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from auth.models import User
 from career.auth.v1 import auth_pb2, events_pb2
+from career_kit.conversions import timestamp
 from career_kit.events import Event
 
 USER_REGISTERED = "user.registered"
@@ -27,11 +26,6 @@ TIERS = {"free": auth_pb2.TIER_FREE, "pro": auth_pb2.TIER_PRO,
           "premium": auth_pb2.TIER_PREMIUM, "admin": auth_pb2.TIER_ADMIN}
 
 
-def _timestamp(value: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
 
 def _language(user: User) -> str:
     return (user.preferences or {}).get("language", "en")
@@ -42,7 +36,7 @@ def user_registered(user: User) -> Event:
     user.email_verification_requested, published in the same transaction."""
     payload = events_pb2.UserRegistered(
         user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
-        registered_at=_timestamp(user.created_at))
+        registered_at=timestamp(user.created_at))
     return Event(USER_REGISTERED, payload, subject=str(user.id))
 
 
@@ -50,32 +44,32 @@ def email_verification_requested(user: User, token: str, expires_at: datetime) -
     """Carries the raw single-use token for notify to mail (auth keeps only its hash)."""
     payload = events_pb2.EmailVerificationRequested(
         user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
-        token=token, expires_at=_timestamp(expires_at))
+        token=token, expires_at=timestamp(expires_at))
     return Event(EMAIL_VERIFICATION_REQUESTED, payload, subject=str(user.id))
 
 
 def password_reset_requested(user: User, token: str, expires_at: datetime) -> Event:
     payload = events_pb2.PasswordResetRequested(
         user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
-        token=token, expires_at=_timestamp(expires_at))
+        token=token, expires_at=timestamp(expires_at))
     return Event(PASSWORD_RESET_REQUESTED, payload, subject=str(user.id))
 
 
 def sign_up_attempted(user: User, attempted_at: datetime) -> Event:
     payload = events_pb2.SignUpAttempted(
         user_id=str(user.id), email=user.email, name=user.name, language=_language(user),
-        attempted_at=_timestamp(attempted_at))
+        attempted_at=timestamp(attempted_at))
     return Event(SIGN_UP_ATTEMPTED, payload, subject=str(user.id))
 
 
 def email_verified(user: User, verified_at: datetime) -> Event:
     payload = events_pb2.UserEmailVerified(user_id=str(user.id), email=user.email,
-                                           verified_at=_timestamp(verified_at))
+                                           verified_at=timestamp(verified_at))
     return Event(EMAIL_VERIFIED, payload, subject=str(user.id))
 
 
 def user_deleted(user_id: uuid.UUID, deleted_at: datetime) -> Event:
-    payload = events_pb2.UserDeleted(user_id=str(user_id), deleted_at=_timestamp(deleted_at))
+    payload = events_pb2.UserDeleted(user_id=str(user_id), deleted_at=timestamp(deleted_at))
     return Event(USER_DELETED, payload, subject=str(user_id))
 
 
@@ -84,7 +78,7 @@ def tier_changed(user_id: uuid.UUID, old_tier: str, new_tier: str,
     payload = events_pb2.UserTierChanged(
         user_id=str(user_id), old_tier=TIERS.get(old_tier, auth_pb2.TIER_UNSPECIFIED),
         new_tier=TIERS.get(new_tier, auth_pb2.TIER_UNSPECIFIED),
-        changed_at=_timestamp(changed_at))
+        changed_at=timestamp(changed_at))
     return Event(TIER_CHANGED, payload, subject=str(user_id))
 
 
@@ -94,5 +88,5 @@ def security_event(kind: str, user_id: uuid.UUID | None, ip: str | None,
     payload = events_pb2.SecurityEventRecorded(
         user_id=str(user_id) if user_id else "", kind=kind, ip=ip or "",
         detail_json=json.dumps(detail or {}, default=str, sort_keys=True),
-        occurred_at=_timestamp(occurred_at))
+        occurred_at=timestamp(occurred_at))
     return Event(f"security.{kind}", payload, subject=str(user_id) if user_id else None)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import events, models
@@ -17,6 +15,7 @@ from auth.repository import ActiveSession
 from auth.service import LINK, LOGIN, AuthService, IssuedTokens, RejectedAfterRecording, SignIn
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
 from career_kit import context
+from career_kit.conversions import datetime_of, timestamp
 from career_kit.db import Database, commit_after_deadline
 
 SERVICE_NAME = "career.auth.v1.AuthService"
@@ -24,18 +23,6 @@ T = TypeVar("T")
 
 
 
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _datetime(message: Message, field: str) -> datetime | None:
-    if not message.HasField(field):
-        return None
-    return getattr(message, field).ToDatetime(tzinfo=UTC)
 
 
 def _caller_id() -> str | None:
@@ -62,7 +49,7 @@ def user_message(user: models.User) -> auth_pb2.User:
     return auth_pb2.User(
         id=str(user.id), email=user.email, name=user.name,
         tier=events.TIERS.get(user.tier, auth_pb2.TIER_UNSPECIFIED), roles=list(user.roles or ()),
-        email_verified_at=_timestamp(user.email_verified_at),
+        email_verified_at=timestamp(user.email_verified_at),
         preferences=auth_pb2.Preferences(
             email_notifications=bool(prefs.get("emailNotifications", True)),
             job_alerts=bool(prefs.get("jobAlerts", True)),
@@ -71,16 +58,16 @@ def user_message(user: models.User) -> auth_pb2.User:
         social_links={str(k): str(v) for k, v in (user.social_links or {}).items()},
         profile_image_url=user.profile_image_url or "",
         two_factor_enabled=user.two_factor_enabled,
-        last_login_at=_timestamp(user.last_login_at), created_at=_timestamp(user.created_at),
+        last_login_at=timestamp(user.last_login_at), created_at=timestamp(user.created_at),
     )
 
 
 def token_pair(tokens: IssuedTokens) -> auth_pb2.TokenPair:
     return auth_pb2.TokenPair(
         access_token=tokens.access.token,
-        access_expires_at=_timestamp(tokens.access.expires_at),
+        access_expires_at=timestamp(tokens.access.expires_at),
         refresh_token=tokens.refresh_token,
-        refresh_expires_at=_timestamp(tokens.refresh_expires_at),
+        refresh_expires_at=timestamp(tokens.refresh_expires_at),
         session_id=str(tokens.session_id),
     )
 
@@ -101,13 +88,13 @@ _INTENT_MESSAGES = {LOGIN: auth_pb2.OAUTH_INTENT_LOGIN, LINK: auth_pb2.OAUTH_INT
 def identity_message(identity: models.OAuthIdentity) -> auth_pb2.OAuthIdentity:
     return auth_pb2.OAuthIdentity(provider=identity.provider, subject=identity.subject,
                                   email=identity.email or "",
-                                  created_at=_timestamp(identity.created_at))
+                                  created_at=timestamp(identity.created_at))
 
 
 def session_message(active: ActiveSession) -> auth_pb2.Session:
     return auth_pb2.Session(
-        id=str(active.id), created_at=_timestamp(active.created_at),
-        last_used_at=_timestamp(active.last_used_at), expires_at=_timestamp(active.expires_at),
+        id=str(active.id), created_at=timestamp(active.created_at),
+        last_used_at=timestamp(active.last_used_at), expires_at=timestamp(active.expires_at),
         user_agent=active.user_agent or "", ip=active.ip or "")
 
 
@@ -159,14 +146,14 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         await self._unit(lambda s: self.service.logout(
             s, caller_id=_caller_id(), refresh_token=request.refresh_token,
             session_id=request.session_id, access_jti=request.access_jti,
-            access_expires_at=_datetime(request, "access_expires_at")))
+            access_expires_at=datetime_of(request, "access_expires_at")))
         return auth_pb2.LogoutResponse()
 
     async def LogoutAll(self, request: auth_pb2.LogoutAllRequest,
                         ctx: grpc.aio.ServicerContext) -> auth_pb2.LogoutAllResponse:
         revoked = await self._unit(lambda s: self.service.logout_all(
             s, caller_id=_caller_id(), access_jti=request.access_jti,
-            access_expires_at=_datetime(request, "access_expires_at")))
+            access_expires_at=datetime_of(request, "access_expires_at")))
         return auth_pb2.LogoutAllResponse(revoked_sessions=revoked)
 
     async def GetMe(self, request: auth_pb2.GetMeRequest,
@@ -213,11 +200,11 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         change = await self._unit(lambda s: self.service.change_password(
             s, caller_id=_caller_id(), current_password=request.current_password,
             new_password=request.new_password, refresh_token=request.refresh_token,
-            session_id=request.session_id, auth_time=_datetime(request, "auth_time")))
+            session_id=request.session_id, auth_time=datetime_of(request, "auth_time")))
         reply = auth_pb2.ChangePasswordResponse(revoked_sessions=change.revoked_sessions)
         if change.access is not None and change.session_id is not None:
             reply.access_token = change.access.token
-            reply.access_expires_at.CopyFrom(_timestamp(change.access.expires_at))
+            reply.access_expires_at.CopyFrom(timestamp(change.access.expires_at))
             reply.session_id = str(change.session_id)
         return reply
 
@@ -237,8 +224,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         await self._unit(lambda s: self.service.delete_me(
             s, caller_id=_caller_id(), password=request.password,
             access_jti=request.access_jti,
-            access_expires_at=_datetime(request, "access_expires_at"),
-            auth_time=_datetime(request, "auth_time")))
+            access_expires_at=datetime_of(request, "access_expires_at"),
+            auth_time=datetime_of(request, "auth_time")))
         return auth_pb2.DeleteMeResponse()
 
     async def GetJwks(self, request: auth_pb2.GetJwksRequest,

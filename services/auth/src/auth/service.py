@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,6 +45,7 @@ from auth.tokens import (
     new_refresh_token,
 )
 from auth.two_factor import SecretBox, TwoFactorLoginTokens
+from career_kit.conversions import utc_now
 from career_kit.errors import (
     AlreadyExists,
     DomainError,
@@ -241,9 +242,6 @@ def _caller(caller_id: str | None) -> uuid.UUID:
         raise Unauthenticated("the caller's identity is not a user id") from None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 def _url(value: str, what: str) -> str:
     value = value.strip()
@@ -297,7 +295,7 @@ def tier_for(plan: str, status: str) -> str:
 class AuthService:
     def __init__(self, *, keys: SigningKeys, issuer: AccessTokenIssuer,
                  passwords: PasswordHashing, denylist: AccessTokenDenylist, outbox: Outbox,
-                 refresh_ttl: timedelta, clock: Callable[[], datetime] = _utc_now,
+                 refresh_ttl: timedelta, clock: Callable[[], datetime] = utc_now,
                  oauth: OAuthProviders | None = None, oauth_states: OAuthStateStore | None = None,
                  two_factor_tokens: TwoFactorLoginTokens | None = None,
                  secret_box: SecretBox | None = None) -> None:

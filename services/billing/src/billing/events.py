@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from billing import plans
 from billing.models import Customer
 from career.billing.v1 import events_pb2
-from career.common.v1 import money_pb2
+from career_kit.conversions import money, timestamp
 from career_kit.events import Event
 
 SUBSCRIPTION_UPDATED = "subscription.updated"
@@ -34,21 +32,6 @@ STATUS_ENUM = {
 }
 
 
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def money(amount: Decimal | None, currency: str | None) -> money_pb2.Money:
-    """Decimal -> google.type.Money shape (units + nanos of the same sign)."""
-    if amount is None:
-        return money_pb2.Money(currency_code=(currency or "USD").upper())
-    units = int(amount)
-    nanos = int((amount - units) * 1_000_000_000)
-    return money_pb2.Money(currency_code=(currency or "USD").upper(), units=units, nanos=nanos)
 
 
 def recipient(customer: Customer | None) -> events_pb2.Recipient:

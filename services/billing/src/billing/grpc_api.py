@@ -11,7 +11,7 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import plans
-from billing.events import PLAN_ENUM, PLAN_NAMES, STATUS_ENUM, money, timestamp
+from billing.events import PLAN_ENUM, PLAN_NAMES, STATUS_ENUM
 from billing.models import Invoice, Payment
 from billing.service import (
     BillingService,
@@ -23,6 +23,7 @@ from billing.service import (
 from career.billing.v1 import billing_pb2, billing_pb2_grpc
 from career.common.v1 import pagination_pb2
 from career_kit import context
+from career_kit.conversions import money, timestamp
 from career_kit.db import Database
 from career_kit.errors import InvalidArgument
 from career_kit.idempotency import IdempotencyKey, run_once

@@ -37,6 +37,7 @@ from billing.repository import (
     Subscriptions,
     WebhookEvents,
 )
+from career_kit.conversions import utc_now
 from career_kit.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -54,9 +55,6 @@ ENTITLED_STATUSES = ("active", "trialing", "past_due")
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def month_period(now: datetime) -> tuple[datetime, datetime]:
@@ -156,7 +154,7 @@ def _unavailable(exc: ProviderError) -> Exception:
 class BillingService:
     def __init__(self, *, outbox: Outbox, prices: Prices, urls: Urls,
                  stripe: StripeProvider | None, paypal: Any | None = None,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.outbox = outbox
         self.prices = prices
         self.urls = urls
