@@ -5,7 +5,6 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 PY := $(CURDIR)/.venv/bin/python
-SERVICES := auth cv jobs social billing notify blog
 
 .PHONY: install run test test-fast lint format proto proto-check helm-check migrate bench ci
 
@@ -22,13 +21,15 @@ install: $(UV)
 run: install
 	$(PY) -m devstack.run
 
-## The whole suite: unit, integration (real PostgreSQL/NATS/Redis) and end-to-end tests.
+## The whole suite: unit, integration (real PostgreSQL/NATS/Redis) and end-to-end tests, on
+## TEST_WORKERS processes (a test file per worker at a time; each worker starts its own servers).
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## Everything but the end-to-end suite.
 test-fast: install
-	$(PY) -m pytest --ignore=tests/e2e
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/e2e
 
 lint: install
 	$(PY) -m ruff check .
@@ -50,9 +51,10 @@ proto-check: install
 helm-check: install
 	$(PY) -m devstack.helm_check
 
-## Apply every service's migrations to the databases named by <SERVICE>_DATABASE_URL.
+## Apply every service's migrations to the databases named by <SERVICE>_DATABASE_URL, one
+## service after the other in the service registry's order (kit/src/career_kit/registry.py).
 migrate: install
-	@for s in $(SERVICES); do $(PY) -m $$s.main migrate || exit 1; done
+	$(PY) -m devstack.migrate
 
 ## Benchmarks (each prints one JSON object).
 bench: install

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -387,3 +389,60 @@ def test_command_fails_with_the_value_set_and_problem(
     err = capsys.readouterr().err
     assert "FAILED [broken]" in err
     assert "replicas" in err
+
+
+# --- the chart and the service registry ------------------------------------------------------
+
+
+def test_values_and_schema_name_the_registrys_services(set_name: str) -> None:
+    helm_check.check_registry_values(rendered(set_name).values)
+    helm_check.check_schema_names_registry(CHART)
+
+
+def test_check_rejects_values_without_one_of_the_registrys_services() -> None:
+    broken = fresh("defaults")
+    del broken.values["services"]["blog"]
+    with pytest.raises(ChartCheckError, match=r"values' services .* missing \['blog'\]"):
+        helm_check.check_structure(broken)
+
+
+def test_check_rejects_a_service_the_registry_does_not_know() -> None:
+    broken = fresh("defaults")
+    broken.values["services"]["search"] = {}
+    with pytest.raises(ChartCheckError, match=r"not in the registry \['search'\]"):
+        helm_check.check_structure(broken)
+
+
+def test_check_rejects_a_database_url_key_the_registry_does_not_know() -> None:
+    broken = fresh("defaults")
+    broken.values["externalDatabase"]["urls"]["search"] = "postgresql+asyncpg://x@db/search"
+    with pytest.raises(ChartCheckError, match=r"externalDatabase.urls .* \['search'\]"):
+        helm_check.check_structure(broken)
+
+
+def test_check_rejects_webhook_paths_on_a_service_that_receives_none() -> None:
+    broken = fresh("defaults")
+    broken.values["services"]["cv"]["webhookPaths"] = ["/webhooks/cv"]
+    with pytest.raises(ChartCheckError, match=r"webhookPaths .* not in the registry \['cv'\]"):
+        helm_check.check_structure(broken)
+
+
+def test_a_service_added_only_to_the_registry_fails_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(helm_check, "SERVICES", (*helm_check.SERVICES, "search"))
+    with pytest.raises(ChartCheckError, match=r"missing \['search'\]"):
+        helm_check.check_registry_values(rendered("defaults").values)
+    with pytest.raises(ChartCheckError, match=r"values.schema.json requires .* \['search'\]"):
+        helm_check.check_schema_names_registry(CHART)
+
+
+def test_check_rejects_a_schema_requiring_other_services(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    shutil.copytree(CHART, chart)
+    schema_path = chart / "values.schema.json"
+    schema = json.loads(schema_path.read_text())
+    schema["properties"]["services"]["required"].remove("blog")
+    schema_path.write_text(json.dumps(schema))
+    with pytest.raises(ChartCheckError, match=r"services values.schema.json .* \['blog'\]"):
+        helm_check.check_schema_names_registry(chart)

@@ -8,10 +8,11 @@ No cluster and no helm binary are needed. For every value set in deploy/helm/ci-
 3. renders the chart as an install would, hooks included;
 4. validates every manifest against the Kubernetes 1.30 API schemas (kubernetes-validate,
    strict: unknown fields are errors);
-5. asserts what the platform relies on: hardened pods with probes and resources, a Service
-   per Deployment, the environment contract of the gateway and the services, the migration
-   hook Jobs and what they read, the NetworkPolicies, the Ingress routes, autoscalers and
-   disruption budgets, labels and names.
+5. asserts what the platform relies on: the services of the service registry
+   (career_kit.registry) and no others, in the values and the schema, hardened pods with probes
+   and resources, a Service per Deployment, the environment contract of the gateway and the
+   services, the migration hook Jobs and what they read, the NetworkPolicies, the Ingress
+   routes, autoscalers and disruption budgets, labels and names.
 
 It also checks that the root Dockerfile copies paths that exist and runs as the chart's user.
 
@@ -37,13 +38,20 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
+from career_kit import registry
+
 KUBE_VERSION = "1.30.0"
 RELEASE = "ct"
 NAMESPACE = "career-tools"
 CHART_NAME = "career-tools"
 
 GATEWAY = "gateway"
-SERVICES = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
+SERVICES = registry.NAMES
+# The keys of externalDatabase.urls, and the services receiving third-party webhooks.
+DATABASES = tuple(service.database for service in registry.SERVICES)
+WEBHOOK_RECEIVERS = tuple(service.name for service in registry.WEBHOOK_RECEIVERS)
+# Every service's pod listens on these (the image's contract), whatever the registry's ports
+# for one machine are: each pod has its own address.
 GRPC_PORT = 50051
 SERVICE_HTTP_PORT = 8080
 GATEWAY_HTTP_PORT = 8000
@@ -849,11 +857,53 @@ def check_autoscaling_and_budgets(rendered: Rendered) -> None:
         fail("podDisruptionBudget.enabled is false but budgets are rendered")
 
 
+def _disagreement(what: str, names: Iterable[str], expected: Iterable[str]) -> str | None:
+    """What `names` lacks and has too many compared with `expected`, or None if they agree."""
+    names, expected = set(names), set(expected)
+    if names == expected:
+        return None
+    return (f"{what} disagree with the service registry (career_kit.registry): missing "
+            f"{sorted(expected - names)}, not in the registry {sorted(names - expected)}")
+
+
+def check_registry_values(values: dict[str, Any]) -> None:
+    """The values name exactly the registry's services, a database URL for each, and
+    webhookPaths on exactly the services the registry says receive webhooks."""
+    services = values["services"]
+    with_webhooks = [name for name, service in services.items() if service.get("webhookPaths")]
+    problem = (
+        _disagreement("the values' services", services, SERVICES)
+        or _disagreement("the keys of externalDatabase.urls",
+                         values["externalDatabase"]["urls"], DATABASES)
+        or _disagreement("the services with webhookPaths", with_webhooks, WEBHOOK_RECEIVERS)
+        or _disagreement("the services webhooks are routed to", WEBHOOK_ROUTES.values(),
+                         WEBHOOK_RECEIVERS)
+    )
+    if problem:
+        fail(problem)
+
+
+def check_schema_names_registry(chart: Path) -> None:
+    """values.schema.json requires a block under `services`, and a database URL, for exactly
+    the registry's services."""
+    schema = json.loads((chart / "values.schema.json").read_text())
+    try:
+        services = schema["properties"]["services"]["required"]
+        urls = schema["then"]["properties"]["externalDatabase"]["properties"]["urls"]["required"]
+    except KeyError as error:
+        fail(f"values.schema.json no longer lists the required services and database URLs "
+             f"where this check reads them (missing key {error})")
+    problem = (
+        _disagreement("the services values.schema.json requires", services, SERVICES)
+        or _disagreement("the database URLs values.schema.json requires", urls, DATABASES)
+    )
+    if problem:
+        fail(problem)
+
+
 def check_structure(rendered: Rendered) -> None:
     """Every structural assertion, in the order a reader would check them."""
-    missing = sorted(set(SERVICES) - set(rendered.values["services"]))
-    if missing:
-        fail(f"services {missing} are missing from the values")
+    check_registry_values(rendered.values)
     check_labels_and_names(rendered)
     check_deployments(rendered)
     check_services(rendered)
@@ -989,6 +1039,7 @@ def check_values_set(
     """Lint, validate, render, validate the manifests and assert the structure of one value
     set; returns the rendered manifests."""
     lint(chart, values, kube_version)
+    check_schema_names_registry(chart)
     merged = validate_values(chart, values)
     manifests = render(chart, values)
     validate_manifests(manifests, kube_version)

@@ -1,4 +1,4 @@
-"""The whole system as real processes: seven services and the gateway.
+"""The whole system as real processes: every service of the registry and the gateway.
 
 `make run` (devstack.run) and the end-to-end tests (tests/e2e) both start the platform through
 `Stack`, so what the tests exercise is what a developer runs. Given the URLs of PostgreSQL, NATS
@@ -27,20 +27,19 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import asyncpg
 import httpx
 
+from career_kit import registry
 from career_kit.db import sync_url
 from devstack.fakes.email import SmtpCatcher, start_local_mail_catcher
 from devstack.fakes.payments import LocalPayments, start_local_payments
 from devstack.processes import DIE_WITH_PARENT, end_group, signal_group
 from devstack.servers import free_port
 
-SERVICES = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
-# The services that receive third-party webhooks on their HTTP port.
-WEBHOOK_OWNERS = {"billing": "BILLING", "social": "SOCIAL"}
+# The services, by name, in the registry's order (career_kit.registry).
+SERVICES = registry.NAMES
 # Any of these set means real e-mail is configured; otherwise mail goes to a local catcher.
 _EMAIL_PROVIDER_SETTINGS = ("NOTIFY_EMAIL_PROVIDER", "RESEND_API_KEY", "SENDGRID_API_KEY",
                             "MAILGUN_API_KEY")
@@ -54,7 +53,8 @@ class ServicePorts:
 
 @dataclass
 class StackPorts:
-    """Where each process listens; `defaults()` matches the services' own setting defaults."""
+    """Where each process listens; `defaults()` are the registry's ports, which the services'
+    own setting defaults match."""
 
     gateway: int
     # The gateway's ops port: /metrics, /healthz and /readyz, apart from the public API.
@@ -65,7 +65,7 @@ class StackPorts:
     def defaults(cls) -> StackPorts:
         return cls(
             gateway=8000, gateway_metrics=9000,
-            services={name: ServicePorts(50051 + i, 8101 + i) for i, name in enumerate(SERVICES)},
+            services={s.name: ServicePorts(s.grpc_port, s.http_port) for s in registry.SERVICES},
         )
 
     @classmethod
@@ -118,7 +118,7 @@ def _can_listen(host: str, port: int) -> bool:
 class Stack:
     """Runs the platform's processes against the given servers."""
 
-    postgres_url: str  # admin URL; the stack creates `<db_prefix><service>` databases
+    postgres_url: str  # admin URL; the stack creates `<db_prefix><database>` databases
     nats_url: str
     redis_url: str
     ports: StackPorts = field(default_factory=StackPorts.defaults)
@@ -146,9 +146,13 @@ class Stack:
         """The gateway's ops port: /metrics, and /readyz with every service's health."""
         return f"http://{self.host}:{self.ports.gateway_metrics}"
 
+    def database_name(self, service: str) -> str:
+        """The database of `service` in this stack: `<db_prefix><database>`."""
+        return f"{self.db_prefix}{registry.BY_NAME[service].database}"
+
     def database_url(self, service: str) -> str:
         base = self.postgres_url.rpartition("/")[0]
-        return f"{base}/{self.db_prefix}{service}"
+        return f"{base}/{self.database_name(service)}"
 
     def env(self) -> dict[str, str]:
         """The environment every child gets: platform, per-service and gateway settings."""
@@ -164,17 +168,17 @@ class Stack:
             "GATEWAY_METRICS_PORT": str(self.ports.gateway_metrics),
             "PYTHONUNBUFFERED": "1",
         }
-        for name in SERVICES:
-            prefix = name.upper()
-            ports = self.ports.services[name]
-            env[f"{prefix}_DATABASE_URL"] = self.database_url(name)
+        for service in registry.SERVICES:
+            prefix = service.env_prefix
+            ports = self.ports.services[service.name]
+            env[f"{prefix}_DATABASE_URL"] = self.database_url(service.name)
             env[f"{prefix}_HOST"] = self.host
             env[f"{prefix}_GRPC_PORT"] = str(ports.grpc)
             env[f"{prefix}_HTTP_PORT"] = str(ports.http)
             env[f"GATEWAY_{prefix}_GRPC_TARGET"] = f"{self.host}:{ports.grpc}"
-        for name, prefix in WEBHOOK_OWNERS.items():
-            env[f"GATEWAY_{prefix}_WEBHOOK_URL"] = (
-                f"http://{self.host}:{self.ports.services[name].http}"
+        for service in registry.WEBHOOK_RECEIVERS:
+            env[f"GATEWAY_{service.env_prefix}_WEBHOOK_URL"] = (
+                f"http://{self.host}:{self.ports.services[service.name].http}"
             )
         env.update(self.extra_env)
         return env
@@ -189,7 +193,7 @@ class Stack:
             try:
                 existing = {r[0] for r in await conn.fetch("SELECT datname FROM pg_database")}
                 for name in SERVICES:
-                    database = f"{self.db_prefix}{name}"
+                    database = self.database_name(name)
                     if database not in existing:
                         await conn.execute(f'CREATE DATABASE "{database}"')
             finally:
@@ -203,7 +207,7 @@ class Stack:
             try:
                 for name in SERVICES:
                     await conn.execute(
-                        f'DROP DATABASE IF EXISTS "{self.db_prefix}{name}" WITH (FORCE)'
+                        f'DROP DATABASE IF EXISTS "{self.database_name(name)}" WITH (FORCE)'
                     )
             finally:
                 await conn.close()
@@ -212,39 +216,30 @@ class Stack:
 
     def migrate(self, timeout: float = 120.0,
                 stop_requested: Callable[[], bool] | None = None) -> None:
-        """Apply every service's migrations, in parallel, each with its own command.
+        """Apply every service's migrations (devstack.migrate: one process for all of them).
 
         Polled rather than waited on, so that `stop_requested` (the launcher's Ctrl-C) ends
-        them at once instead of after the slowest one."""
-        env = self.env()
-        running: dict[str, tuple[subprocess.Popen, IO[bytes]]] = {}
-        try:
-            for name in SERVICES:
-                output = tempfile.TemporaryFile()
-                running[name] = (subprocess.Popen(
-                    [sys.executable, "-m", f"{name}.main", "migrate"],
-                    env=env, stdout=output, stderr=subprocess.STDOUT), output)
-            deadline = time.monotonic() + timeout
-            while pending := [n for n, (process, _) in running.items() if process.poll() is None]:
+        it at once instead of after the slowest service."""
+        with tempfile.TemporaryFile() as output:
+            process = subprocess.Popen([sys.executable, "-m", "devstack.migrate"],
+                                       env=self.env(), stdout=output, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.monotonic() + timeout
+                while process.poll() is None:
+                    _raise_if_stop_requested(stop_requested)
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"migrations did not end in {timeout:.0f}s")
+                    time.sleep(0.05)
+                # A Ctrl-C in the terminal also reached the migrations (same process group).
                 _raise_if_stop_requested(stop_requested)
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"migrations of {pending} did not end in {timeout:.0f}s")
-                time.sleep(0.05)
-            # A Ctrl-C in the terminal also reached the migrations (same process group).
-            _raise_if_stop_requested(stop_requested)
-            failed = {}
-            for name, (process, output) in running.items():
                 if process.returncode:
                     output.seek(0)
-                    failed[name] = output.read().decode(errors="replace")
-            if failed:
-                raise RuntimeError(f"migrations failed: {failed}")
-        finally:
-            for process, output in running.values():
+                    raise RuntimeError(
+                        f"migrations failed: {output.read().decode(errors='replace')}")
+            finally:
                 if process.poll() is None:
                     process.kill()
                     process.wait()
-                output.close()
 
     # -- processes ----------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from career_kit.errors import InvalidArgument, Unauthenticated
+
 # gRPC metadata keys (lower case, as gRPC requires).
 CORRELATION_ID_KEY = "x-correlation-id"
 CALLER_USER_ID_KEY = "x-caller-user-id"
@@ -63,3 +65,32 @@ def time_remaining() -> float | None:
     """Seconds left before the current call's deadline, or None without a deadline."""
     value = deadline.get()
     return None if value is None else max(0.0, value - time.monotonic())
+
+
+def caller_id() -> str | None:
+    """The id of the signed-in user this call is made for, or None (anonymous, or a service
+    calling for itself)."""
+    who = caller.get()
+    return who.user_id if who else None
+
+
+def signed_in_user(user_id: str | None) -> uuid.UUID:
+    """The caller's user id as a UUID; UNAUTHENTICATED when there is none and also when it is
+    malformed. The one rule for every service: the gateway sets the id from a verified token,
+    so an id that is not a UUID means the caller is not one of our users, never that the
+    client sent a bad argument."""
+    if not user_id:
+        raise Unauthenticated("sign in first")
+    try:
+        return uuid.UUID(user_id)
+    except ValueError:
+        raise Unauthenticated("the caller's identity is not a user id") from None
+
+
+def id_argument(value: str, what: str) -> uuid.UUID:
+    """An id the caller names in a request (a session, a user, a CV) as a UUID;
+    INVALID_ARGUMENT when it is not one. The caller's own id is `signed_in_user`'s."""
+    try:
+        return uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidArgument(f"{what} is not a valid id") from None

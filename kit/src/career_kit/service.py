@@ -1,10 +1,15 @@
 """The service runtime: one composition shape for every service.
 
-A service's main.py gives its settings and a `compose(resources)`
-function that wires its domain (gRPC servicers, event subscriptions, HTTP routes, background
-jobs) onto what the runtime built. The runtime owns the rest: logging, the database, NATS, Redis,
-streams, the outbox relay, consumers, the gRPC and ops HTTP servers, and a graceful drain on
-SIGTERM. `python -m <service>.main serve` runs it; `... migrate` applies its migrations.
+A service's main.py gives its settings and a `compose(resources)` function that wires its
+domain (gRPC servicers, event subscriptions, HTTP routes, background jobs) onto what the
+runtime built. The runtime owns the rest: logging, the database, NATS, Redis, streams, the
+outbox relay, consumers, the gRPC and ops HTTP servers, and a graceful drain on SIGTERM.
+
+Building and running are two steps: `await ServiceRuntime(settings, compose).build()` connects
+the resources and composes the service (nothing listens yet); `await built.start()` starts
+every server and loop, `await built.stop()` drains them. `serve` does both around the stop
+signal; a service's tests start exactly the same built service (devstack.service_harness).
+`python -m <service>.main serve` runs it; `... migrate` applies its migrations.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
+import grpc
 import redis.asyncio as aioredis
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -30,22 +37,23 @@ from career_kit.events.consumer import EventConsumer, Subscription
 from career_kit.events.outbox import Outbox
 from career_kit.events.relay import OutboxRelay
 from career_kit.events.streams import ensure_dead_letter_stream, ensure_stream
-from career_kit.grpc.health import Readiness
+from career_kit.grpc.health import LiveHealthServicer, Readiness
 from career_kit.grpc.server import GrpcService, start_grpc_server
 from career_kit.idempotency import delete_expired
 from career_kit.logs import configure_logging
-from career_kit.migrations import upgrade
-from career_kit.ops_http import embedded_http_server, ops_app
+from career_kit.ops_http import EmbeddedServer, embedded_http_server, ops_app
 from career_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+S = TypeVar("S", bound=ServiceSettings)
+
 
 @dataclass
-class Resources:
+class Resources(Generic[S]):
     """What the runtime built, handed to the service's `compose`."""
 
-    settings: ServiceSettings
+    settings: S
     db: Database
     nats: Client
     js: JetStreamContext
@@ -63,15 +71,18 @@ class Components:
     publishes: Sequence[str] = ()
     http_routes: Sequence[BaseRoute] = ()
     background: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=tuple)
+    # The domain object compose() built (its service), so that the service's own tests can
+    # set up state through the same rules the servicer uses. The runtime never reads it.
+    domain: Any = None
 
 
-Compose = Callable[[Resources], Components]
+Compose = Callable[[Resources[S]], Components]
 
 
-class ServiceRuntime:
-    """Runs one service: `main()` parses `serve` / `migrate`."""
+class ServiceRuntime(Generic[S]):
+    """Builds and runs one service: `main()` parses `serve` / `migrate`."""
 
-    def __init__(self, settings: ServiceSettings, compose: Compose) -> None:
+    def __init__(self, settings: S, compose: Compose[S]) -> None:
         self.settings = settings
         self.compose = compose
         self.name = settings.service_name
@@ -80,13 +91,7 @@ class ServiceRuntime:
     def migrations_dir(self) -> Path:
         """services/<name>/migrations: beside the sources in a checkout (editable install),
         under the working directory in the container image (installed as a package)."""
-        module = sys.modules[type(self.settings).__module__]
-        candidates = [Path(module.__file__).resolve().parents[2] / "migrations",
-                      Path.cwd() / "services" / self.name / "migrations"]
-        for candidate in candidates:
-            if (candidate / "env.py").is_file():
-                return candidate
-        raise FileNotFoundError(f"no migrations for {self.name} in {candidates}")
+        return migrations_dir(self.settings)
 
     def main(self, argv: Sequence[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"python -m {self.name}.main")
@@ -94,6 +99,10 @@ class ServiceRuntime:
         args = parser.parse_args(argv)
         configure_logging(self.name, self.settings.platform.log_level)
         if args.command == "migrate":
+            # Imported here: Alembic (with Mako and Pygments) is a tenth of a service's
+            # import time, and `serve` never needs it.
+            from career_kit.migrations import upgrade
+
             upgrade(self.migrations_dir, self.settings.database_url)
             log.info("migrations applied")
             return
@@ -102,6 +111,26 @@ class ServiceRuntime:
         except KeyboardInterrupt:
             pass
 
+    async def build(self) -> BuiltService[S]:
+        """Connect the resources, compose the service and declare its streams; nothing
+        listens or consumes until `start()`."""
+        settings, platform = self.settings, self.settings.platform
+        db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        nc = await connect_nats(platform.nats_url, self.name)
+        js = nc.jetstream()
+        redis = aioredis.from_url(platform.redis_url)
+        resources = Resources(settings, db, nc, js, redis, Outbox(self.name))
+        try:
+            components = self.compose(resources)
+            await ensure_dead_letter_stream(js, platform.events_namespace)
+            for domain in {*components.publishes, *(s.event_type.split(".")[0]
+                                                    for s in components.subscriptions)}:
+                await ensure_stream(js, domain, platform.events_namespace)
+        except BaseException:
+            await _close(resources)
+            raise
+        return BuiltService(self.name, resources, components)
+
     async def serve(self, stop: asyncio.Event | None = None) -> None:
         """Run until SIGTERM/SIGINT (or until `stop` is set), then drain."""
         stop = stop or asyncio.Event()
@@ -109,19 +138,38 @@ class ServiceRuntime:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
+        built = await self.build()
+        await built.start()
+        try:
+            failed = await built.wait(stop)
+        finally:
+            await built.stop()
+        if failed:
+            sys.exit(1)
 
-        settings, platform = self.settings, self.settings.platform
-        namespace = platform.events_namespace
-        db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        nc = await connect_nats(platform.nats_url, self.name)
-        js = nc.jetstream()
-        redis = aioredis.from_url(platform.redis_url)
-        resources = Resources(settings, db, nc, js, redis, Outbox(self.name))
-        components = self.compose(resources)
-        await ensure_dead_letter_stream(js, namespace)
-        for domain in {*components.publishes, *(s.event_type.split(".")[0]
-                                                for s in components.subscriptions)}:
-            await ensure_stream(js, domain, namespace)
+
+def migrations_dir(settings: ServiceSettings | type[ServiceSettings]) -> Path:
+    """The migrations of the service these settings (or this settings class) are for."""
+    settings_type = settings if isinstance(settings, type) else type(settings)
+    module = sys.modules[settings_type.__module__]
+    candidates = [Path(module.__file__).resolve().parents[2] / "migrations",
+                  Path.cwd() / "services" / settings_type.service_name / "migrations"]
+    for candidate in candidates:
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError(f"no migrations for {settings_type.service_name} in {candidates}")
+
+
+class BuiltService(Generic[S]):
+    """A composed service: `start()` serves it, `stop()` drains it and closes its resources.
+    Also an async context manager doing both."""
+
+    def __init__(self, name: str, resources: Resources[S], components: Components) -> None:
+        self.name = name
+        self.resources = resources
+        self.components = components
+        settings = resources.settings
+        db, nc = resources.db, resources.nats
 
         async def nats_probe() -> None:
             if not nc.is_connected:
@@ -129,48 +177,97 @@ class ServiceRuntime:
             await nc.flush(timeout=1)
 
         # Only the service's own database is required (career_kit.grpc.health says why).
-        readiness = Readiness({"database": db.ping, "nats": nats_probe, "redis": redis.ping},
-                              required={"database"})
-        grpc_server, health = await start_grpc_server(
-            host=settings.host, port=settings.grpc_port, services=components.grpc_services,
-            readiness=readiness, internal_secret=platform.internal_secret.get_secret_value(),
-        )
-        http_server = embedded_http_server(
-            ops_app(readiness, components.http_routes), settings.host, settings.http_port)
-        relay = OutboxRelay(db, js, namespace=namespace)
-        consumer = EventConsumer(self.name, db, js, components.subscriptions, namespace=namespace)
-        tasks = [
-            asyncio.create_task(http_server.serve(), name="http"),
-            asyncio.create_task(relay.run(), name="outbox-relay"),
-            asyncio.create_task(consumer.run(), name="consumers"),
+        self.readiness = Readiness(
+            {"database": db.ping, "nats": nats_probe, "redis": resources.redis.ping},
+            required={"database"})
+        namespace = settings.platform.events_namespace
+        self.relay = OutboxRelay(db, resources.js, namespace=namespace)
+        self.consumer = EventConsumer(name, db, resources.js, components.subscriptions,
+                                      namespace=namespace)
+        self._grpc: grpc.aio.Server | None = None
+        self._health: LiveHealthServicer | None = None
+        self._http: EmbeddedServer | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def settings(self) -> S:
+        return self.resources.settings
+
+    @property
+    def db(self) -> Database:
+        return self.resources.db
+
+    async def start(self) -> None:
+        """Start the gRPC and ops HTTP servers (both listening when this returns), the outbox
+        relay, the consumers and the background jobs."""
+        settings, db = self.settings, self.resources.db
+        self._grpc, self._health = await start_grpc_server(
+            host=settings.host, port=settings.grpc_port,
+            services=self.components.grpc_services, readiness=self.readiness,
+            internal_secret=settings.platform.internal_secret.get_secret_value())
+        self._http = embedded_http_server(
+            ops_app(self.readiness, self.components.http_routes), settings.host,
+            settings.http_port)
+        http_task = asyncio.create_task(self._http.serve(), name="http")
+        self._tasks = [
+            http_task,
+            asyncio.create_task(self.relay.run(), name="outbox-relay"),
+            asyncio.create_task(self.consumer.run(), name="consumers"),
             *(asyncio.create_task(job(), name=getattr(job, "__name__", "job"))
-              for job in (_sweep_idempotency_keys(db), *components.background)),
+              for job in (_sweep_idempotency_keys(db), *self.components.background)),
         ]
+        # uvicorn offers no event to await; its `started` flips once the socket listens.
+        while not self._http.started and not http_task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        if http_task.done():
+            await self.stop()
+            http_task.result()  # the reason it could not start
+            raise OSError(f"{self.name}: the ops HTTP server stopped while starting")
         log.info("serving", extra={"grpc_port": settings.grpc_port,
                                    "http_port": settings.http_port})
-        stopped = asyncio.create_task(stop.wait())
-        failed = await _until_stopped_or_failed(stopped, tasks)
 
-        # Drain: stop being ready, finish in-flight calls and messages, publish what is committed.
+    async def wait(self, stop: asyncio.Event) -> bool:
+        """Wait for `stop`; True if a component crashed first."""
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            return await _until_stopped_or_failed(stopped, self._tasks)
+        finally:
+            stopped.cancel()
+
+    async def stop(self) -> None:
+        """Drain: stop being ready, finish in-flight calls and messages, publish what is
+        committed; then close the resources."""
+        grace = self.settings.shutdown_grace_seconds
         log.info("draining")
-        readiness.draining = True
-        await health.enter_graceful_shutdown()
-        consumer.stop()
-        await grpc_server.stop(settings.shutdown_grace_seconds)
-        relay.stop()
-        http_server.should_exit = True
-        background = tasks[3:]
-        for task in background:
+        self.readiness.draining = True
+        if self._health is not None:
+            await self._health.enter_graceful_shutdown()
+        self.consumer.stop()
+        if self._grpc is not None:
+            await self._grpc.stop(grace)
+        self.relay.stop()
+        if self._http is not None:
+            self._http.should_exit = True
+        for task in self._tasks[3:]:  # background jobs loop forever: cancel them
             task.cancel()
-        await asyncio.wait(tasks, timeout=settings.shutdown_grace_seconds)
-        with contextlib.suppress(Exception):
-            await nc.drain()
-        await redis.aclose()
-        await db.dispose()
-        stopped.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
+        await _close(self.resources)
         log.info("stopped")
-        if failed:
-            sys.exit(1)
+
+    async def __aenter__(self) -> BuiltService[S]:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def _close(resources: Resources[Any]) -> None:
+    with contextlib.suppress(Exception):
+        await resources.nats.drain()
+    await resources.redis.aclose()
+    await resources.db.dispose()
 
 
 def _sweep_idempotency_keys(db: Database, every_seconds: float = 3600.0

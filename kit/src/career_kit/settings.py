@@ -6,10 +6,12 @@ process reads the same ones; a service's own variables carry its prefix (CV_DATA
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from career_kit.registry import BY_NAME
 
 DEV_INTERNAL_SECRET = "dev-internal-secret-change-me"
 
@@ -39,8 +41,17 @@ class PlatformSettings(BaseSettings):
         return self
 
 
+def service_config(service_name: str, **options: object) -> SettingsConfigDict:
+    """A service's settings config: variables prefixed with its name (`CV_DATABASE_URL`), read
+    from the environment and `.env`, unknown ones ignored."""
+    return SettingsConfigDict(env_prefix=f"{service_name.upper()}_", env_file=".env",
+                              extra="ignore", **options)  # type: ignore[typeddict-item]
+
+
 class ServiceSettings(BaseSettings):
-    """Base of a service's settings; a subclass sets `service_name` and `env_prefix`."""
+    """Base of a service's settings; a subclass sets `service_name` and
+    `model_config = service_config(service_name)`. Its ports and database default to what the
+    platform's registry (career_kit.registry) says of it on one machine."""
 
     service_name: ClassVar[str]
 
@@ -52,3 +63,14 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_seconds: float = 10.0
     db_pool_size: int = 10
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registry_defaults(cls, data: Any) -> Any:
+        service = BY_NAME.get(cls.service_name)
+        if isinstance(data, dict) and service is not None:  # else the subclass's defaults
+            data.setdefault("grpc_port", service.grpc_port)
+            data.setdefault("http_port", service.http_port)
+            data.setdefault("database_url", "postgresql+asyncpg://postgres@127.0.0.1:5432/"
+                                            f"career_{service.database}")
+        return data

@@ -116,7 +116,7 @@ class EventConsumer:
         try:
             while not self._stopping.is_set():
                 try:
-                    messages = await pull.fetch(self.batch_size, timeout=1.0)
+                    messages = await self._fetch(pull)
                 except (FetchTimeoutError, TimeoutError):
                     continue
                 except Exception:
@@ -131,6 +131,23 @@ class EventConsumer:
         finally:
             with contextlib.suppress(Exception):
                 await pull.unsubscribe()
+
+    async def _fetch(self, pull: JetStreamContext.PullSubscription) -> list[Msg]:
+        """The next batch; [] as soon as `stop()` is called, so that a drain does not wait out
+        the fetch timeout (messages a cancelled fetch had received are not acked: they are
+        redelivered, as after any stop)."""
+        fetch = asyncio.ensure_future(pull.fetch(self.batch_size, timeout=1.0))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not fetch.done():
+            fetch.cancel()
+            with contextlib.suppress(BaseException):
+                await fetch
+            return []
+        return fetch.result()
 
     async def _handle(self, sub: Subscription, durable: str, msg: Msg) -> None:
         attempt = msg.metadata.num_delivered or 1

@@ -26,27 +26,27 @@ from career.common.v1 import money_pb2 as career_dot_common_dot_v1_dot_money__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63\x61reer/billing/v1/events.proto\x12\x11\x63\x61reer.billing.v1\x1a\x1c\x63\x61reer/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\":\n\tRecipient\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\"\xeb\x01\n\x13SubscriptionUpdated\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12%\n\x04plan\x18\x02 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32%.career.billing.v1.SubscriptionStatus\x12\x36\n\x12\x63urrent_period_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12\x1c\n\x14\x63\x61ncel_at_period_end\x18\x06 \x01(\x08\"\xde\x01\n\x13SubscriptionStarted\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12%\n\x04plan\x18\x02 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12&\n\x05price\x18\x03 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x36\n\x12\x63urrent_period_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\trecipient\x18\x05 \x01(\x0b\x32\x1c.career.billing.v1.Recipient\"\xc4\x01\n\x15SubscriptionCancelled\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12%\n\x04plan\x18\x02 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12\x15\n\rat_period_end\x18\x03 \x01(\x08\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\trecipient\x18\x05 \x01(\x0b\x32\x1c.career.billing.v1.Recipient\"\xdf\x01\n\rPaymentFailed\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\ninvoice_id\x18\x02 \x01(\t\x12\'\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x1a\n\x12hosted_invoice_url\x18\x04 \x01(\t\x12\x33\n\x0fnext_attempt_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\trecipient\x18\x06 \x01(\x0b\x32\x1c.career.billing.v1.Recipient\"\xba\x01\n\x10PaymentSucceeded\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\x12\x12\n\ninvoice_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12/\n\trecipient\x18\x06 \x01(\x0b\x32\x1c.career.billing.v1.Recipient*K\n\x04Plan\x12\x14\n\x10PLAN_UNSPECIFIED\x10\x00\x12\r\n\tPLAN_FREE\x10\x01\x12\x0c\n\x08PLAN_PRO\x10\x02\x12\x10\n\x0cPLAN_PREMIUM\x10\x03*\x83\x02\n\x12SubscriptionStatus\x12#\n\x1fSUBSCRIPTION_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSUBSCRIPTION_STATUS_ACTIVE\x10\x01\x12 \n\x1cSUBSCRIPTION_STATUS_TRIALING\x10\x02\x12 \n\x1cSUBSCRIPTION_STATUS_PAST_DUE\x10\x03\x12 \n\x1cSUBSCRIPTION_STATUS_CANCELED\x10\x04\x12\x1e\n\x1aSUBSCRIPTION_STATUS_UNPAID\x10\x05\x12\"\n\x1eSUBSCRIPTION_STATUS_INCOMPLETE\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63\x61reer/billing/v1/events.proto\x12\x11\x63\x61reer.billing.v1\x1a\x1c\x63\x61reer/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\":\n\tRecipient\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\"\x9b\x02\n\x13SubscriptionUpdated\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12%\n\x04plan\x18\x02 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32%.career.billing.v1.SubscriptionStatus\x12\x36\n\x12\x63urrent_period_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12\x1c\n\x14\x63\x61ncel_at_period_end\x18\x06 \x01(\x08\x12.\n\rentitled_plan\x18\x07 \x01(\x0e\x32\x17.career.billing.v1.Plan\"\xde\x01\n\x13SubscriptionStarted\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12%\n\x04plan\x18\x02 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12&\n\x05price\x18\x03 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x36\n\x12\x63urrent_period_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\trecipient\x18\x05 \x01(\x0b\x32\x1c.career.billing.v1.Recipient\"\xc4\x01\n\x15SubscriptionCancelled\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12%\n\x04plan\x18\x02 \x01(\x0e\x32\x17.career.billing.v1.Plan\x12\x15\n\rat_period_end\x18\x03 \x01(\x08\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\trecipient\x18\x05 \x01(\x0b\x32\x1c.career.billing.v1.Recipient\"\xdf\x01\n\rPaymentFailed\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\ninvoice_id\x18\x02 \x01(\t\x12\'\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x1a\n\x12hosted_invoice_url\x18\x04 \x01(\t\x12\x33\n\x0fnext_attempt_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\trecipient\x18\x06 \x01(\x0b\x32\x1c.career.billing.v1.Recipient\"\xba\x01\n\x10PaymentSucceeded\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\x12\x12\n\ninvoice_id\x18\x03 \x01(\t\x12\'\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.career.common.v1.Money\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12/\n\trecipient\x18\x06 \x01(\x0b\x32\x1c.career.billing.v1.Recipient*K\n\x04Plan\x12\x14\n\x10PLAN_UNSPECIFIED\x10\x00\x12\r\n\tPLAN_FREE\x10\x01\x12\x0c\n\x08PLAN_PRO\x10\x02\x12\x10\n\x0cPLAN_PREMIUM\x10\x03*\x83\x02\n\x12SubscriptionStatus\x12#\n\x1fSUBSCRIPTION_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSUBSCRIPTION_STATUS_ACTIVE\x10\x01\x12 \n\x1cSUBSCRIPTION_STATUS_TRIALING\x10\x02\x12 \n\x1cSUBSCRIPTION_STATUS_PAST_DUE\x10\x03\x12 \n\x1cSUBSCRIPTION_STATUS_CANCELED\x10\x04\x12\x1e\n\x1aSUBSCRIPTION_STATUS_UNPAID\x10\x05\x12\"\n\x1eSUBSCRIPTION_STATUS_INCOMPLETE\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'career.billing.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PLAN']._serialized_start=1253
-  _globals['_PLAN']._serialized_end=1328
-  _globals['_SUBSCRIPTIONSTATUS']._serialized_start=1331
-  _globals['_SUBSCRIPTIONSTATUS']._serialized_end=1590
+  _globals['_PLAN']._serialized_start=1301
+  _globals['_PLAN']._serialized_end=1376
+  _globals['_SUBSCRIPTIONSTATUS']._serialized_start=1379
+  _globals['_SUBSCRIPTIONSTATUS']._serialized_end=1638
   _globals['_RECIPIENT']._serialized_start=116
   _globals['_RECIPIENT']._serialized_end=174
   _globals['_SUBSCRIPTIONUPDATED']._serialized_start=177
-  _globals['_SUBSCRIPTIONUPDATED']._serialized_end=412
-  _globals['_SUBSCRIPTIONSTARTED']._serialized_start=415
-  _globals['_SUBSCRIPTIONSTARTED']._serialized_end=637
-  _globals['_SUBSCRIPTIONCANCELLED']._serialized_start=640
-  _globals['_SUBSCRIPTIONCANCELLED']._serialized_end=836
-  _globals['_PAYMENTFAILED']._serialized_start=839
-  _globals['_PAYMENTFAILED']._serialized_end=1062
-  _globals['_PAYMENTSUCCEEDED']._serialized_start=1065
-  _globals['_PAYMENTSUCCEEDED']._serialized_end=1251
+  _globals['_SUBSCRIPTIONUPDATED']._serialized_end=460
+  _globals['_SUBSCRIPTIONSTARTED']._serialized_start=463
+  _globals['_SUBSCRIPTIONSTARTED']._serialized_end=685
+  _globals['_SUBSCRIPTIONCANCELLED']._serialized_start=688
+  _globals['_SUBSCRIPTIONCANCELLED']._serialized_end=884
+  _globals['_PAYMENTFAILED']._serialized_start=887
+  _globals['_PAYMENTFAILED']._serialized_end=1110
+  _globals['_PAYMENTSUCCEEDED']._serialized_start=1113
+  _globals['_PAYMENTSUCCEEDED']._serialized_end=1299
 # @@protoc_insertion_point(module_scope)

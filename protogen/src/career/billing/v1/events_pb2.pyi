@@ -49,20 +49,22 @@ class Recipient(_message.Message):
     def __init__(self, email: _Optional[str] = ..., name: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class SubscriptionUpdated(_message.Message):
-    __slots__ = ("user_id", "plan", "status", "current_period_end", "version", "cancel_at_period_end")
+    __slots__ = ("user_id", "plan", "status", "current_period_end", "version", "cancel_at_period_end", "entitled_plan")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CURRENT_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CANCEL_AT_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    ENTITLED_PLAN_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     plan: Plan
     status: SubscriptionStatus
     current_period_end: _timestamp_pb2.Timestamp
     version: int
     cancel_at_period_end: bool
-    def __init__(self, user_id: _Optional[str] = ..., plan: _Optional[_Union[Plan, str]] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., current_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., cancel_at_period_end: _Optional[bool] = ...) -> None: ...
+    entitled_plan: Plan
+    def __init__(self, user_id: _Optional[str] = ..., plan: _Optional[_Union[Plan, str]] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., current_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., cancel_at_period_end: _Optional[bool] = ..., entitled_plan: _Optional[_Union[Plan, str]] = ...) -> None: ...
 
 class SubscriptionStarted(_message.Message):
     __slots__ = ("user_id", "plan", "price", "current_period_end", "recipient")
