@@ -6,8 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import pytest
+from argon2 import PasswordHasher, Type, extract_parameters
+from pydantic import SecretStr, ValidationError
 
+from auth.config import Settings
+from auth.keys import generate_private_key_pem
+from auth.main import password_hashing
 from career.auth.v1 import auth_pb2, events_pb2
+from career_kit.settings import PlatformSettings
 
 PASSWORD = "correct horse battery staple"  # what the harness registers with
 NEW_PASSWORD = "a brand new passphrase"
@@ -155,3 +162,32 @@ async def test_change_password_refuses_a_wrong_current_password_like_a_failed_lo
     assert anonymous.code() == grpc.StatusCode.UNAUTHENTICATED
     await auth.call("Refresh", auth_pb2.RefreshRequest(refresh_token=tokens.refresh_token))
     await auth.login()  # the password did not change
+
+
+def test_passwords_are_hashed_at_argon2id_defaults_and_production_refuses_less() -> None:
+    defaults = Settings()
+    hashing = password_hashing(defaults)
+    params = extract_parameters(hashing.hasher.hash(PASSWORD))
+    assert (params.type, params.time_cost, params.memory_cost, params.parallelism) == (
+        Type.ID, 3, 65536, 4)
+    production = PlatformSettings(environment="production",
+                                  internal_secret=SecretStr("a-real-secret"))
+    keys = SecretStr(generate_private_key_pem())
+    for cheaper in ({"password_hash_time_cost": 2}, {"password_hash_memory_kib": 32768}):
+        with pytest.raises(ValidationError, match="AUTH_PASSWORD_HASH"):
+            Settings(platform=production, jwt_private_keys=keys, **cheaper)
+    assert Settings(platform=production, jwt_private_keys=keys).password_hash_time_cost == 3
+
+
+async def test_a_hash_of_another_cost_still_verifies_and_is_renewed_at_sign_in(auth) -> None:
+    """Lowering or raising the cost never locks anyone out: the old hash verifies, and the
+    next sign-in stores a hash at the current cost."""
+    await auth.register("cost@example.com", "Cost")
+    stronger = PasswordHasher(time_cost=2, memory_cost=128).hash(PASSWORD)
+    await auth.rows("UPDATE users SET password_hash = :h WHERE email = :e",
+                    h=stronger, e="cost@example.com")
+    await auth.login("cost@example.com")
+    [(stored,)] = await auth.rows("SELECT password_hash FROM users WHERE email = :e",
+                                  e="cost@example.com")
+    assert stored != stronger
+    assert extract_parameters(stored).time_cost == auth.settings.password_hash_time_cost

@@ -8,6 +8,7 @@ import json
 import grpc
 
 from career.auth.v1 import auth_pb2, events_pb2
+from career.common.v1 import pagination_pb2 as page_pb2
 
 
 def _rate_limit_exceeded(**overrides) -> auth_pb2.RateLimitExceeded:
@@ -87,3 +88,53 @@ async def test_a_long_path_is_cut_to_a_bounded_length(auth) -> None:
         rate_limit_exceeded=_rate_limit_exceeded(path="/api/" + "a" * 5000)))
     [(length,)] = await auth.rows("SELECT length(detail->>'path') FROM security_events")
     assert length == 512
+
+
+async def _activity(auth, user_id: str, **page) -> auth_pb2.ListSecurityEventsResponse:
+    return await auth.call("ListSecurityEvents", auth_pb2.ListSecurityEventsRequest(
+        page=page_pb2.PageRequest(**page)), as_user=user_id)
+
+
+async def test_a_user_sees_their_own_security_activity_newest_first(auth) -> None:
+    ada = await auth.register("ada@example.com")
+    bob = await auth.register("bob@example.com", "Bob")
+    await auth.login("ada@example.com", ip="203.0.113.7")
+    wrong = await auth.error("Login", auth_pb2.LoginRequest(
+        email="ada@example.com", password="not her password", ip="198.51.100.4"))
+    assert wrong.code() == grpc.StatusCode.UNAUTHENTICATED
+    await auth.login("bob@example.com")
+    await auth.login("ada@example.com", ip="203.0.113.7")
+
+    reply = await _activity(auth, ada.id)
+    assert [(e.kind, e.ip) for e in reply.events] == [
+        ("login_succeeded", "203.0.113.7"), ("login_failed", "198.51.100.4"),
+        ("login_succeeded", "203.0.113.7")]
+    assert reply.page.next_page_token == ""
+    times = [e.created_at.ToDatetime() for e in reply.events]
+    assert times == sorted(times, reverse=True)
+    [bobs] = (await _activity(auth, bob.id)).events
+    assert bobs.kind == "login_succeeded" and bobs.id not in {e.id for e in reply.events}
+
+
+async def test_security_activity_comes_a_page_at_a_time_without_repeats(auth) -> None:
+    ada = await auth.register("ada@example.com")
+    for _ in range(5):
+        await auth.login("ada@example.com")
+    first = await _activity(auth, ada.id, page_size=2)
+    second = await _activity(auth, ada.id, page_size=2, page_token=first.page.next_page_token)
+    third = await _activity(auth, ada.id, page_size=2, page_token=second.page.next_page_token)
+    assert [len(p.events) for p in (first, second, third)] == [2, 2, 1]
+    assert third.page.next_page_token == ""
+    ids = [e.id for p in (first, second, third) for e in p.events]
+    assert len(set(ids)) == 5
+    assert [e.id for e in (await _activity(auth, ada.id)).events] == ids
+
+
+async def test_security_activity_needs_a_signed_in_user_and_a_valid_page(auth) -> None:
+    ada = await auth.register("ada@example.com")
+    anonymous = await auth.error("ListSecurityEvents", auth_pb2.ListSecurityEventsRequest())
+    assert anonymous.code() == grpc.StatusCode.UNAUTHENTICATED
+    for page in ({"page_token": "not a token"}, {"page_size": -1}):
+        error = await auth.error("ListSecurityEvents", auth_pb2.ListSecurityEventsRequest(
+            page=page_pb2.PageRequest(**page)), as_user=ada.id)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -1,5 +1,7 @@
 """The tier follows billing's subscription.updated, consumed through the kit's durable consumer
-and inbox: paid plans while paid, stale versions ignored, admins never downgraded."""
+and inbox: the plan billing entitles the user to (billing owns that rule; auth reads
+`entitled_plan`), stale versions ignored, admins never downgraded, events from a billing that
+predates `entitled_plan` ignored."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from career_kit.events.streams import ensure_dead_letter_stream, ensure_stream, 
 CONSUMER = "auth-subscription-updated"
 ACTIVE = billing.SUBSCRIPTION_STATUS_ACTIVE
 CANCELED = billing.SUBSCRIPTION_STATUS_CANCELED
+PAST_DUE = billing.SUBSCRIPTION_STATUS_PAST_DUE
 
 
 class Billing:
@@ -30,10 +33,15 @@ class Billing:
         self.namespace = auth.settings.platform.events_namespace
         self.sent = 0
 
-    async def publish(self, user_id: str, plan: int, status: int, version: int,
-                      event: Event | None = None) -> Event:
-        event = event or Event("subscription.updated", billing.SubscriptionUpdated(
-            user_id=user_id, plan=plan, status=status, version=version), subject=user_id)
+    async def publish(self, user_id: str, plan: int, status: int, version: int, *,
+                      entitled: int) -> Event:
+        event = Event("subscription.updated", billing.SubscriptionUpdated(
+            user_id=user_id, plan=plan, status=status, version=version,
+            entitled_plan=entitled), subject=user_id)
+        return await self.send(event)
+
+    async def send(self, event: Event) -> Event:
+        """Publish `event` (again), under a new Nats-Msg-Id: JetStream keeps the copy."""
         headers = {**event.headers("billing"), H_NATS_MSG_ID: uuid.uuid4().hex}
         await self.js.publish(subject_for(event.type, self.namespace),
                               event.data.SerializeToString(), headers=headers)
@@ -80,25 +88,30 @@ async def _changes(auth) -> list[tuple[str, int, int]]:
 async def test_tier_follows_the_newest_subscription_version(auth, billing_events) -> None:
     ada = await auth.register()
 
-    await billing_events.publish(ada.id, billing.PLAN_PRO, ACTIVE, version=2)
+    await billing_events.publish(ada.id, billing.PLAN_PRO, ACTIVE, version=2,
+                                 entitled=billing.PLAN_PRO)
     await billing_events.settled(1)
     assert await _tier(auth, ada.id) == auth_pb2.TIER_PRO
     assert await _changes(auth) == [(ada.id, auth_pb2.TIER_FREE, auth_pb2.TIER_PRO)]
 
     # An older version arriving late changes nothing, nor does the same version again.
-    await billing_events.publish(ada.id, billing.PLAN_PREMIUM, ACTIVE, version=1)
-    await billing_events.publish(ada.id, billing.PLAN_FREE, CANCELED, version=2)
+    await billing_events.publish(ada.id, billing.PLAN_PREMIUM, ACTIVE, version=1,
+                                 entitled=billing.PLAN_PREMIUM)
+    await billing_events.publish(ada.id, billing.PLAN_FREE, CANCELED, version=2,
+                                 entitled=billing.PLAN_FREE)
     await billing_events.settled(3)
     assert await _tier(auth, ada.id) == auth_pb2.TIER_PRO
 
     await billing_events.publish(ada.id, billing.PLAN_PREMIUM,
-                                 billing.SUBSCRIPTION_STATUS_TRIALING, version=3)
-    await billing_events.publish(ada.id, billing.PLAN_PREMIUM,
-                                 billing.SUBSCRIPTION_STATUS_PAST_DUE, version=4)
+                                 billing.SUBSCRIPTION_STATUS_TRIALING, version=3,
+                                 entitled=billing.PLAN_PREMIUM)
+    await billing_events.publish(ada.id, billing.PLAN_PREMIUM, PAST_DUE, version=4,
+                                 entitled=billing.PLAN_PREMIUM)
     await billing_events.settled(5)
     assert await _tier(auth, ada.id) == auth_pb2.TIER_PREMIUM
 
-    cancelled = await billing_events.publish(ada.id, billing.PLAN_PREMIUM, CANCELED, version=5)
+    cancelled = await billing_events.publish(ada.id, billing.PLAN_PREMIUM, CANCELED, version=5,
+                                             entitled=billing.PLAN_FREE)
     await billing_events.settled(6)
     assert await _tier(auth, ada.id) == auth_pb2.TIER_FREE
     assert await _changes(auth) == [
@@ -110,9 +123,9 @@ async def test_tier_follows_the_newest_subscription_version(auth, billing_events
     assert version == 5
 
     # The same event delivered again (a relay retry past the duplicate window) is handled once.
-    await billing_events.publish("", 0, 0, 0, event=cancelled)
+    await billing_events.send(cancelled)
     await billing_events.publish(ada.id, billing.PLAN_PRO, billing.SUBSCRIPTION_STATUS_UNPAID,
-                                 version=6)
+                                 version=6, entitled=billing.PLAN_FREE)
     await billing_events.settled(7)
     assert await _tier(auth, ada.id) == auth_pb2.TIER_FREE
     assert len(await _changes(auth)) == 3
@@ -123,9 +136,12 @@ async def test_admins_keep_their_tier_and_unknown_users_are_skipped(auth,
     admin = await auth.register("admin@example.com")
     await auth.rows("UPDATE users SET tier = 'admin'")
 
-    await billing_events.publish(admin.id, billing.PLAN_FREE, CANCELED, version=1)
-    await billing_events.publish(str(uuid.uuid4()), billing.PLAN_PRO, ACTIVE, version=1)
-    await billing_events.publish("not-a-user-id", billing.PLAN_PRO, ACTIVE, version=1)
+    await billing_events.publish(admin.id, billing.PLAN_FREE, CANCELED, version=1,
+                                 entitled=billing.PLAN_FREE)
+    await billing_events.publish(str(uuid.uuid4()), billing.PLAN_PRO, ACTIVE, version=1,
+                                 entitled=billing.PLAN_PRO)
+    await billing_events.publish("not-a-user-id", billing.PLAN_PRO, ACTIVE, version=1,
+                                 entitled=billing.PLAN_PRO)
     await billing_events.settled(3)
     assert await _tier(auth, admin.id) == auth_pb2.TIER_ADMIN
     assert await _changes(auth) == []
@@ -134,3 +150,65 @@ async def test_admins_keep_their_tier_and_unknown_users_are_skipped(auth,
     # Nothing was dead-lettered: every event was handled.
     [(count,)] = await auth.rows("SELECT count(*) FROM event_inbox")
     assert count == 3
+
+
+async def test_tier_is_the_entitled_plan_whatever_plan_and_status_say(auth,
+                                                                      billing_events) -> None:
+    """Which status keeps a plan (trialing, a retried payment, a cancellation at period end)
+    is billing's rule: auth applies `entitled_plan` as it comes."""
+    ada = await auth.register()
+
+    await billing_events.publish(ada.id, billing.PLAN_PRO, PAST_DUE, version=1,
+                                 entitled=billing.PLAN_PRO)
+    await billing_events.settled(1)
+    assert await _tier(auth, ada.id) == auth_pb2.TIER_PRO
+
+    await billing_events.publish(ada.id, billing.PLAN_PRO, PAST_DUE, version=2,
+                                 entitled=billing.PLAN_FREE)
+    await billing_events.settled(2)
+    assert await _tier(auth, ada.id) == auth_pb2.TIER_FREE
+
+    await billing_events.publish(ada.id, billing.PLAN_PREMIUM, CANCELED, version=3,
+                                 entitled=billing.PLAN_PREMIUM)
+    await billing_events.settled(3)
+    assert await _tier(auth, ada.id) == auth_pb2.TIER_PREMIUM
+
+    # A canceled subscription whose entitled plan is free drops the user to free.
+    await billing_events.publish(ada.id, billing.PLAN_PREMIUM, CANCELED, version=4,
+                                 entitled=billing.PLAN_FREE)
+    await billing_events.settled(4)
+    assert await _tier(auth, ada.id) == auth_pb2.TIER_FREE
+    assert await _changes(auth) == [
+        (ada.id, auth_pb2.TIER_FREE, auth_pb2.TIER_PRO),
+        (ada.id, auth_pb2.TIER_PRO, auth_pb2.TIER_FREE),
+        (ada.id, auth_pb2.TIER_FREE, auth_pb2.TIER_PREMIUM),
+        (ada.id, auth_pb2.TIER_PREMIUM, auth_pb2.TIER_FREE),
+    ]
+
+
+async def test_an_event_without_an_entitled_plan_changes_nothing(auth, billing_events) -> None:
+    """A billing that predates `entitled_plan` sends PLAN_UNSPECIFIED there: auth does not
+    guess from plan and status, and does not spend the version either."""
+    ada = await auth.register()
+    await billing_events.publish(ada.id, billing.PLAN_PRO, ACTIVE, version=1,
+                                 entitled=billing.PLAN_PRO)
+    await billing_events.settled(1)
+
+    await billing_events.publish(ada.id, billing.PLAN_PREMIUM, ACTIVE, version=2,
+                                 entitled=billing.PLAN_UNSPECIFIED)
+    await billing_events.publish(ada.id, billing.PLAN_FREE, CANCELED, version=3,
+                                 entitled=billing.PLAN_UNSPECIFIED)
+    await billing_events.settled(3)
+    assert await _tier(auth, ada.id) == auth_pb2.TIER_PRO
+    [(version,)] = await auth.rows("SELECT subscription_version FROM users")
+    assert version == 1
+    # Handled, not dead-lettered.
+    [(count,)] = await auth.rows("SELECT count(*) FROM event_inbox")
+    assert count == 3
+
+    await billing_events.publish(ada.id, billing.PLAN_PREMIUM, ACTIVE, version=2,
+                                 entitled=billing.PLAN_PREMIUM)
+    await billing_events.settled(4)
+    assert await _tier(auth, ada.id) == auth_pb2.TIER_PREMIUM
+    assert await _changes(auth) == [(ada.id, auth_pb2.TIER_FREE, auth_pb2.TIER_PRO),
+                                    (ada.id, auth_pb2.TIER_PRO, auth_pb2.TIER_PREMIUM)]

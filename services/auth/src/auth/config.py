@@ -3,20 +3,17 @@
 from pathlib import Path
 from typing import ClassVar
 
+from argon2 import DEFAULT_MEMORY_COST, DEFAULT_TIME_COST
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import SettingsConfigDict
 
-from career_kit.settings import ServiceSettings
+from career_kit.settings import ServiceSettings, service_config
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="AUTH_", env_file=".env", extra="ignore")
+    model_config = service_config("auth")
 
     service_name: ClassVar[str] = "auth"
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/career_auth"
-    grpc_port: int = 50051
-    http_port: int = 8101
 
     # PEM with one or more RSA private keys: the first signs access tokens, all of them are
     # published in the JWKS, so a rotation adds the new key first and drops the old one after
@@ -49,6 +46,13 @@ class Settings(ServiceSettings):
     facebook_token_url: str = "https://graph.facebook.com/v26.0/oauth/access_token"
     facebook_userinfo_url: str = "https://graph.facebook.com/v26.0/me"
 
+    # argon2id cost of password hashes: argon2-cffi's defaults (RFC 9106's second recommended
+    # option: 3 passes over 64 MiB, 4 lanes). Production refuses less; test harnesses lower it,
+    # since hashing dominates the CPU of a suite that signs up thousands of users. Hashes made
+    # with other costs still verify, and are re-hashed at the next sign-in.
+    password_hash_time_cost: int = Field(default=DEFAULT_TIME_COST, ge=1)
+    password_hash_memory_kib: int = Field(default=DEFAULT_MEMORY_COST, ge=64)
+
     # Fernet key (urlsafe base64 of 32 bytes) that encrypts TOTP secrets at rest. Unset: they
     # are stored in the clear. Several keys, comma-separated, allow a rotation (first encrypts).
     totp_encryption_key: SecretStr | None = None
@@ -59,4 +63,14 @@ class Settings(ServiceSettings):
             self.jwt_private_keys and self.jwt_private_keys.get_secret_value().strip()
         ):
             raise ValueError("AUTH_JWT_PRIVATE_KEYS must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_cheap_password_hashes_in_production(self) -> "Settings":
+        if self.platform.environment == "production" and (
+            self.password_hash_time_cost < DEFAULT_TIME_COST
+            or self.password_hash_memory_kib < DEFAULT_MEMORY_COST
+        ):
+            raise ValueError("AUTH_PASSWORD_HASH_TIME_COST / _MEMORY_KIB may not go below "
+                             f"{DEFAULT_TIME_COST} / {DEFAULT_MEMORY_COST} in production")
         return self

@@ -6,8 +6,8 @@ import json
 import uuid
 from datetime import datetime
 
-from auth.models import User
-from career.auth.v1 import auth_pb2, events_pb2
+from auth.models import TIERS, User
+from career.auth.v1 import events_pb2
 from career_kit.conversions import timestamp
 from career_kit.events import Event
 
@@ -20,11 +20,6 @@ USER_DELETED = "user.deleted"
 TIER_CHANGED = "user.tier_changed"
 
 PUBLISHED_DOMAINS = ("user", "security")
-
-# Tier names as stored -> the contract's enum (also used by grpc_api).
-TIERS = {"free": auth_pb2.TIER_FREE, "pro": auth_pb2.TIER_PRO,
-          "premium": auth_pb2.TIER_PREMIUM, "admin": auth_pb2.TIER_ADMIN}
-
 
 
 def _language(user: User) -> str:
@@ -76,8 +71,8 @@ def user_deleted(user_id: uuid.UUID, deleted_at: datetime) -> Event:
 def tier_changed(user_id: uuid.UUID, old_tier: str, new_tier: str,
                  changed_at: datetime) -> Event:
     payload = events_pb2.UserTierChanged(
-        user_id=str(user_id), old_tier=TIERS.get(old_tier, auth_pb2.TIER_UNSPECIFIED),
-        new_tier=TIERS.get(new_tier, auth_pb2.TIER_UNSPECIFIED),
+        user_id=str(user_id), old_tier=TIERS.value_of(old_tier),
+        new_tier=TIERS.value_of(new_tier),
         changed_at=timestamp(changed_at))
     return Event(TIER_CHANGED, payload, subject=str(user_id))
 

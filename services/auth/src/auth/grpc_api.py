@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import events, models
+from auth import models
 from auth.repository import ActiveSession
-from auth.service import LINK, LOGIN, AuthService, IssuedTokens, RejectedAfterRecording, SignIn
+from auth.service import LINK, LOGIN, AuthService, IssuedTokens, SignIn
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
 from career_kit import context
 from career_kit.conversions import datetime_of, timestamp
-from career_kit.db import Database, commit_after_deadline
+from career_kit.pagination import Cursor, Page
+from career_kit.unit_of_work import UnitOfWork
 
 SERVICE_NAME = "career.auth.v1.AuthService"
-T = TypeVar("T")
-
-
-
-
-
-def _caller_id() -> str | None:
-    who = context.caller.get()
-    return who.user_id if who else None
 
 
 # PreferencesUpdate field -> key in users.preferences.
@@ -48,7 +38,7 @@ def user_message(user: models.User) -> auth_pb2.User:
     prefs = user.preferences or {}
     return auth_pb2.User(
         id=str(user.id), email=user.email, name=user.name,
-        tier=events.TIERS.get(user.tier, auth_pb2.TIER_UNSPECIFIED), roles=list(user.roles or ()),
+        tier=models.TIERS.value_of(user.tier), roles=list(user.roles or ()),
         email_verified_at=timestamp(user.email_verified_at),
         preferences=auth_pb2.Preferences(
             email_notifications=bool(prefs.get("emailNotifications", True)),
@@ -98,28 +88,23 @@ def session_message(active: ActiveSession) -> auth_pb2.Session:
         user_agent=active.user_agent or "", ip=active.ip or "")
 
 
-class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
-    def __init__(self, db: Database, service: AuthService) -> None:
-        self.db = db
-        self.service = service
+def security_event_message(event: models.SecurityEvent) -> auth_pb2.SecurityEvent:
+    return auth_pb2.SecurityEvent(id=str(event.id), kind=event.kind, ip=str(event.ip or ""),
+                                  created_at=timestamp(event.created_at))
 
-    async def _unit(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run `work` in one transaction. A RejectedAfterRecording commits what was recorded
-        before its error is raised, even after the caller's deadline (a failed login counts
-        towards lockout whether or not anybody waits for the answer); any other error rolls
-        everything back, and so does a deadline that leaves no time to commit."""
-        rejected: RejectedAfterRecording | None = None
-        async with self.db.transaction() as session:
-            try:
-                return await work(session)
-            except RejectedAfterRecording as exc:
-                rejected = exc
-                commit_after_deadline(session)
-        raise rejected.error
+
+def _event_cursor(event: models.SecurityEvent) -> Cursor:
+    return Cursor(event.created_at, str(event.id))
+
+
+class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
+    def __init__(self, unit: UnitOfWork, service: AuthService) -> None:
+        self.unit = unit
+        self.service = service
 
     async def Register(self, request: auth_pb2.RegisterRequest,
                        ctx: grpc.aio.ServicerContext) -> auth_pb2.RegisterResponse:
-        registration = await self._unit(lambda s: self.service.register(
+        registration = await self.unit(lambda s: self.service.registration.register(
             s, email=request.email, password=request.password, name=request.name))
         reply = auth_pb2.RegisterResponse(
             verification_required=registration.verification_required)
@@ -129,76 +114,80 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def Login(self, request: auth_pb2.LoginRequest,
                     ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:
-        sign_in = await self._unit(lambda s: self.service.login(
+        sign_in = await self.unit(lambda s: self.service.sessions.login(
             s, email=request.email, password=request.password, user_agent=request.user_agent,
             ip=request.ip))
         return login_response(sign_in)
 
     async def Refresh(self, request: auth_pb2.RefreshRequest,
                       ctx: grpc.aio.ServicerContext) -> auth_pb2.RefreshResponse:
-        tokens = await self._unit(lambda s: self.service.refresh(
+        tokens = await self.unit(lambda s: self.service.sessions.refresh(
             s, refresh_token=request.refresh_token, user_agent=request.user_agent,
             ip=request.ip))
         return auth_pb2.RefreshResponse(tokens=token_pair(tokens))
 
     async def Logout(self, request: auth_pb2.LogoutRequest,
                      ctx: grpc.aio.ServicerContext) -> auth_pb2.LogoutResponse:
-        await self._unit(lambda s: self.service.logout(
-            s, caller_id=_caller_id(), refresh_token=request.refresh_token,
+        await self.unit(lambda s: self.service.sessions.logout(
+            s, caller_id=context.caller_id(), refresh_token=request.refresh_token,
             session_id=request.session_id, access_jti=request.access_jti,
             access_expires_at=datetime_of(request, "access_expires_at")))
         return auth_pb2.LogoutResponse()
 
     async def LogoutAll(self, request: auth_pb2.LogoutAllRequest,
                         ctx: grpc.aio.ServicerContext) -> auth_pb2.LogoutAllResponse:
-        revoked = await self._unit(lambda s: self.service.logout_all(
-            s, caller_id=_caller_id(), access_jti=request.access_jti,
+        revoked = await self.unit(lambda s: self.service.sessions.logout_all(
+            s, caller_id=context.caller_id(), access_jti=request.access_jti,
             access_expires_at=datetime_of(request, "access_expires_at")))
         return auth_pb2.LogoutAllResponse(revoked_sessions=revoked)
 
     async def GetMe(self, request: auth_pb2.GetMeRequest,
                     ctx: grpc.aio.ServicerContext) -> auth_pb2.User:
-        user = await self._unit(lambda s: self.service.get_me(s, caller_id=_caller_id()))
+        user = await self.unit(lambda s: self.service.profile.get_me(
+            s, caller_id=context.caller_id()))
         return user_message(user)
 
     async def ListSessions(self, request: auth_pb2.ListSessionsRequest,
                            ctx: grpc.aio.ServicerContext) -> auth_pb2.ListSessionsResponse:
-        sessions = await self._unit(lambda s: self.service.list_sessions(
-            s, caller_id=_caller_id()))
+        sessions = await self.unit(lambda s: self.service.sessions.list_active(
+            s, caller_id=context.caller_id()))
         return auth_pb2.ListSessionsResponse(sessions=[session_message(a) for a in sessions])
 
     async def RevokeSession(self, request: auth_pb2.RevokeSessionRequest,
                             ctx: grpc.aio.ServicerContext) -> auth_pb2.RevokeSessionResponse:
-        await self._unit(lambda s: self.service.revoke_session(
-            s, caller_id=_caller_id(), session_id=request.session_id))
+        await self.unit(lambda s: self.service.sessions.revoke(
+            s, caller_id=context.caller_id(), session_id=request.session_id))
         return auth_pb2.RevokeSessionResponse()
 
     async def VerifyEmail(self, request: auth_pb2.VerifyEmailRequest,
                           ctx: grpc.aio.ServicerContext) -> auth_pb2.VerifyEmailResponse:
-        user = await self._unit(lambda s: self.service.verify_email(s, token=request.token))
+        user = await self.unit(lambda s: self.service.registration.verify_email(
+            s, token=request.token))
         return auth_pb2.VerifyEmailResponse(user=user_message(user))
 
     async def ResendVerification(self, request: auth_pb2.ResendVerificationRequest,
                                  ctx: grpc.aio.ServicerContext
                                  ) -> auth_pb2.ResendVerificationResponse:
-        await self._unit(lambda s: self.service.resend_verification(s, email=request.email))
+        await self.unit(lambda s: self.service.registration.resend_verification(
+            s, email=request.email))
         return auth_pb2.ResendVerificationResponse()
 
     async def ForgotPassword(self, request: auth_pb2.ForgotPasswordRequest,
                              ctx: grpc.aio.ServicerContext) -> auth_pb2.ForgotPasswordResponse:
-        await self._unit(lambda s: self.service.forgot_password(s, email=request.email))
+        await self.unit(lambda s: self.service.registration.forgot_password(
+            s, email=request.email))
         return auth_pb2.ForgotPasswordResponse()
 
     async def ResetPassword(self, request: auth_pb2.ResetPasswordRequest,
                             ctx: grpc.aio.ServicerContext) -> auth_pb2.ResetPasswordResponse:
-        await self._unit(lambda s: self.service.reset_password(
+        await self.unit(lambda s: self.service.registration.reset_password(
             s, token=request.token, new_password=request.new_password))
         return auth_pb2.ResetPasswordResponse()
 
     async def ChangePassword(self, request: auth_pb2.ChangePasswordRequest,
                              ctx: grpc.aio.ServicerContext) -> auth_pb2.ChangePasswordResponse:
-        change = await self._unit(lambda s: self.service.change_password(
-            s, caller_id=_caller_id(), current_password=request.current_password,
+        change = await self.unit(lambda s: self.service.profile.change_password(
+            s, caller_id=context.caller_id(), current_password=request.current_password,
             new_password=request.new_password, refresh_token=request.refresh_token,
             session_id=request.session_id, auth_time=datetime_of(request, "auth_time")))
         reply = auth_pb2.ChangePasswordResponse(revoked_sessions=change.revoked_sessions)
@@ -210,8 +199,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def UpdateMe(self, request: auth_pb2.UpdateMeRequest,
                        ctx: grpc.aio.ServicerContext) -> auth_pb2.User:
-        user = await self._unit(lambda s: self.service.update_me(
-            s, caller_id=_caller_id(), name=_optional(request, "name"),
+        user = await self.unit(lambda s: self.service.profile.update_me(
+            s, caller_id=context.caller_id(), name=_optional(request, "name"),
             preferences=(preference_changes(request.preferences)
                          if request.HasField("preferences") else None),
             social_links=(dict(request.social_links.links)
@@ -221,8 +210,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def DeleteMe(self, request: auth_pb2.DeleteMeRequest,
                        ctx: grpc.aio.ServicerContext) -> auth_pb2.DeleteMeResponse:
-        await self._unit(lambda s: self.service.delete_me(
-            s, caller_id=_caller_id(), password=request.password,
+        await self.unit(lambda s: self.service.profile.delete_me(
+            s, caller_id=context.caller_id(), password=request.password,
             access_jti=request.access_jti,
             access_expires_at=datetime_of(request, "access_expires_at"),
             auth_time=datetime_of(request, "auth_time")))
@@ -230,18 +219,18 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def GetJwks(self, request: auth_pb2.GetJwksRequest,
                       ctx: grpc.aio.ServicerContext) -> auth_pb2.GetJwksResponse:
-        return auth_pb2.GetJwksResponse(jwks_json=self.service.jwks_json())
+        return auth_pb2.GetJwksResponse(jwks_json=self.service.tokens.jwks_json())
 
     async def StartOAuth(self, request: auth_pb2.StartOAuthRequest,
                          ctx: grpc.aio.ServicerContext) -> auth_pb2.StartOAuthResponse:
-        url, state = await self._unit(lambda s: self.service.start_oauth(
+        url, state = await self.unit(lambda s: self.service.oauth.start(
             s, provider=request.provider, intent=_INTENTS.get(request.intent, LOGIN),
-            caller_id=_caller_id()))
+            caller_id=context.caller_id()))
         return auth_pb2.StartOAuthResponse(authorization_url=url, state=state)
 
     async def FinishOAuth(self, request: auth_pb2.FinishOAuthRequest,
                           ctx: grpc.aio.ServicerContext) -> auth_pb2.FinishOAuthResponse:
-        outcome = await self._unit(lambda s: self.service.finish_oauth(
+        outcome = await self.unit(lambda s: self.service.oauth.finish(
             s, provider=request.provider, state=request.state, code=request.code,
             error=request.error, user_agent=request.user_agent, ip=request.ip))
         login = login_response(outcome.sign_in)
@@ -254,40 +243,40 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def ListIdentities(self, request: auth_pb2.ListIdentitiesRequest,
                              ctx: grpc.aio.ServicerContext) -> auth_pb2.ListIdentitiesResponse:
-        identities = await self._unit(lambda s: self.service.list_identities(
-            s, caller_id=_caller_id()))
+        identities = await self.unit(lambda s: self.service.oauth.list_identities(
+            s, caller_id=context.caller_id()))
         return auth_pb2.ListIdentitiesResponse(
             identities=[identity_message(i) for i in identities])
 
     async def UnlinkIdentity(self, request: auth_pb2.UnlinkIdentityRequest,
                              ctx: grpc.aio.ServicerContext) -> auth_pb2.UnlinkIdentityResponse:
-        await self._unit(lambda s: self.service.unlink_identity(
-            s, caller_id=_caller_id(), provider=request.provider))
+        await self.unit(lambda s: self.service.oauth.unlink(
+            s, caller_id=context.caller_id(), provider=request.provider))
         return auth_pb2.UnlinkIdentityResponse()
 
     async def SetupTwoFactor(self, request: auth_pb2.SetupTwoFactorRequest,
                              ctx: grpc.aio.ServicerContext) -> auth_pb2.SetupTwoFactorResponse:
-        setup = await self._unit(lambda s: self.service.setup_two_factor(
-            s, caller_id=_caller_id()))
+        setup = await self.unit(lambda s: self.service.two_factor.setup(
+            s, caller_id=context.caller_id()))
         return auth_pb2.SetupTwoFactorResponse(secret=setup.secret,
                                                otpauth_uri=setup.otpauth_uri)
 
     async def EnableTwoFactor(self, request: auth_pb2.EnableTwoFactorRequest,
                               ctx: grpc.aio.ServicerContext) -> auth_pb2.EnableTwoFactorResponse:
-        codes = await self._unit(lambda s: self.service.enable_two_factor(
-            s, caller_id=_caller_id(), code=request.code))
+        codes = await self.unit(lambda s: self.service.two_factor.enable(
+            s, caller_id=context.caller_id(), code=request.code))
         return auth_pb2.EnableTwoFactorResponse(recovery_codes=codes)
 
     async def DisableTwoFactor(self, request: auth_pb2.DisableTwoFactorRequest,
                                ctx: grpc.aio.ServicerContext
                                ) -> auth_pb2.DisableTwoFactorResponse:
-        await self._unit(lambda s: self.service.disable_two_factor(
-            s, caller_id=_caller_id(), password=request.password, code=request.code))
+        await self.unit(lambda s: self.service.two_factor.disable(
+            s, caller_id=context.caller_id(), password=request.password, code=request.code))
         return auth_pb2.DisableTwoFactorResponse()
 
     async def CompleteTwoFactorLogin(self, request: auth_pb2.CompleteTwoFactorLoginRequest,
                                      ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:
-        sign_in = await self._unit(lambda s: self.service.complete_two_factor_login(
+        sign_in = await self.unit(lambda s: self.service.two_factor.complete_login(
             s, two_factor_token=request.two_factor_token, code=request.code,
             recovery_code=request.recovery_code, user_agent=request.user_agent,
             ip=request.ip))
@@ -300,10 +289,20 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         detail = (MessageToDict(getattr(request, detail_kind), preserving_proto_field_name=True,
                                 always_print_fields_with_no_presence=True)
                   if detail_kind else {})
-        await self._unit(lambda s: self.service.record_security_event(
+        await self.unit(lambda s: self.service.security_events.report(
             s, kind=request.kind, user_id=request.user_id, ip=request.ip,
             detail_kind=detail_kind, detail=detail))
         return auth_pb2.RecordSecurityEventResponse()
+
+    async def ListSecurityEvents(self, request: auth_pb2.ListSecurityEventsRequest,
+                                 ctx: grpc.aio.ServicerContext
+                                 ) -> auth_pb2.ListSecurityEventsResponse:
+        page = Page.of(request.page)
+        rows = await self.unit(lambda s: self.service.security_events.of_user(
+            s, caller_id=context.caller_id(), page=page))
+        shown, page_info = page.cut(rows, _event_cursor)
+        return auth_pb2.ListSecurityEventsResponse(
+            events=[security_event_message(e) for e in shown], page=page_info)
 
     def add_to_server(self, server: grpc.aio.Server) -> None:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(self, server)

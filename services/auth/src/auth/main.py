@@ -2,48 +2,57 @@
 
 from datetime import timedelta
 
-from auth import consumers, events
+from argon2 import PasswordHasher
+
+from auth import events
 from auth.config import Settings
+from auth.consumers import BillingConsumers
 from auth.grpc_api import SERVICE_NAME, AuthServicer
 from auth.keys import SigningKeys
 from auth.oauth import OAuthProviders, OAuthStateStore, provider_configs
 from auth.passwords import PasswordHashing
 from auth.repository import AccessTokenDenylist
-from auth.service import AuthService
+from auth.service import AuthService, Dependencies
 from auth.tokens import AccessTokenIssuer
 from auth.two_factor import SecretBox, TwoFactorLoginTokens
 from career_kit.grpc.server import GrpcService
 from career_kit.service import Components, Resources, ServiceRuntime
+from career_kit.unit_of_work import UnitOfWork
 
 
-def build_service(settings: Settings, resources: Resources) -> AuthService:
+def password_hashing(settings: Settings) -> PasswordHashing:
+    """argon2id at the configured cost (argon2-cffi's defaults unless lowered for tests)."""
+    return PasswordHashing(PasswordHasher(time_cost=settings.password_hash_time_cost,
+                                          memory_cost=settings.password_hash_memory_kib))
+
+
+def build_service(settings: Settings, resources: Resources[Settings]) -> AuthService:
     keys = SigningKeys.from_settings(settings)
     key_prefix = settings.platform.redis_key_prefix
     totp_key = settings.totp_encryption_key
-    return AuthService(
+    return AuthService(Dependencies(
         keys=keys,
         issuer=AccessTokenIssuer(keys, timedelta(seconds=settings.access_token_ttl_seconds)),
-        passwords=PasswordHashing(),
+        passwords=password_hashing(settings),
         denylist=AccessTokenDenylist(resources.redis, key_prefix),
         outbox=resources.outbox,
         refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
-        oauth=OAuthProviders(provider_configs(settings), settings.oauth_redirect_base_url),
+        oauth_providers=OAuthProviders(provider_configs(settings),
+                                       settings.oauth_redirect_base_url),
         oauth_states=OAuthStateStore(resources.redis, key_prefix),
         two_factor_tokens=TwoFactorLoginTokens(resources.redis, key_prefix),
         secret_box=SecretBox(totp_key.get_secret_value() if totp_key else None),
-    )
+    ))
 
 
-def compose(resources: Resources) -> Components:
-    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
-    settings = resources.settings
-    if not isinstance(settings, Settings):
-        raise TypeError("the auth runtime needs auth.config.Settings")
-    service = build_service(settings, resources)
-    servicer = AuthServicer(resources.db, service)
+def compose(resources: Resources[Settings]) -> Components:
+    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes); the
+    AuthService is the domain the service's tests reach (`Components.domain`)."""
+    service = build_service(resources.settings, resources)
+    servicer = AuthServicer(UnitOfWork(resources.db), service)
     return Components(grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
-                      subscriptions=consumers.subscriptions(service),
-                      publishes=list(events.PUBLISHED_DOMAINS))
+                      subscriptions=BillingConsumers(service).subscriptions(),
+                      publishes=list(events.PUBLISHED_DOMAINS), domain=service)
 
 
 def main() -> None:

@@ -23,9 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from career.auth.v1 import auth_pb2
+from career_kit.conversions import EnumNames
 from career_kit.db import new_metadata
 
-TIERS = ("free", "pro", "premium", "admin")
+# The tiers a user can have, named as stored: the contract's Tier enum ("free", "pro",
+# "premium", "admin"). A tier added there also needs a migration of the users.tier check.
+TIERS = EnumNames(auth_pb2.Tier, "TIER_")
 
 DEFAULT_PREFERENCES_SQL = (
     """'{"emailNotifications": true, "jobAlerts": true, "newsletter": false, """

@@ -3,7 +3,7 @@ OpenID Connect: the providers' settings, the authorization URL, the code exchang
 client, PKCE S256 everywhere), ID-token validation (PyJWT against the provider's JWKS) and the
 userinfo call, reduced to one `ProviderProfile`; and the pending round trips in Redis.
 
-Nothing here decides who signs in: that is `AuthService.finish_oauth`.
+Nothing here decides who signs in: that is `auth.service.oauth`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""All storage of the auth service: SQL on users, refresh tokens, e-mail tokens and security
-events, and the access-token denylist (by jti, by session, and per user by issue time) in
-Redis."""
+"""All storage of the auth service: SQL on users, refresh tokens, e-mail tokens, security
+events, linked identities and recovery codes, one repository per aggregate bound to the session
+of the unit of work (career_kit.repository: `Users(session).get(user_id)`); and the access-token
+denylist (by jti, by session, and per user by issue time) in Redis, which lives outside any
+transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from typing import Any
 import redis.asyncio as aioredis
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.models import (
     EmailToken,
@@ -22,12 +23,16 @@ from auth.models import (
     SecurityEvent,
     User,
 )
+from career_kit.pagination import Page
+from career_kit.repository import Repository
 from career_kit.revocation_keys import denylist_key, revoked_before_key, session_revoked_key
 
 
-class UserRepository:
-    async def create(self, session: AsyncSession, *, email: str, name: str,
-                     password_hash: str | None, email_verified_at: datetime | None = None,
+class Users(Repository):
+    """Accounts: who signs in, with what, and what they may use."""
+
+    async def create(self, *, email: str, name: str, password_hash: str | None,
+                     email_verified_at: datetime | None = None,
                      profile_image_url: str | None = None) -> User | None:
         """Insert a user; None if the e-mail is taken (in any letter case). Users who sign up
         with a provider have no password."""
@@ -38,81 +43,78 @@ class UserRepository:
             .on_conflict_do_nothing()
             .returning(User)
         )
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def get(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
-        return await session.get(User, user_id)
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self.session.get(User, user_id)
 
-    async def get_by_email_for_update(self, session: AsyncSession, email: str) -> User | None:
+    async def get_by_email_for_update(self, email: str) -> User | None:
         """The user with this e-mail (case-insensitively), locked until the transaction ends so
         that concurrent failed logins count one by one."""
         statement = (select(User).where(func.lower(User.email) == email.lower())
                      .with_for_update())
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def get_for_update(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
-        return await session.get(User, user_id, with_for_update=True)
+    async def get_for_update(self, user_id: uuid.UUID) -> User | None:
+        return await self.session.get(User, user_id, with_for_update=True)
 
-    async def get_by_email(self, session: AsyncSession, email: str) -> User | None:
+    async def get_by_email(self, email: str) -> User | None:
         statement = select(User).where(func.lower(User.email) == email.lower())
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def mark_email_verified(self, session: AsyncSession, user: User,
-                                  now: datetime) -> None:
+    async def mark_email_verified(self, user: User, now: datetime) -> None:
         user.email_verified_at = now
         user.updated_at = now
-        await session.flush()
+        await self.session.flush()
 
-    async def set_password(self, session: AsyncSession, user: User, *, password_hash: str,
-                           now: datetime) -> None:
+    async def set_password(self, user: User, *, password_hash: str, now: datetime) -> None:
         """A new password also lifts any lockout: the old failures were against the old one."""
         user.password_hash = password_hash
         user.login_attempts = 0
         user.lock_until = None
         user.updated_at = now
-        await session.flush()
+        await self.session.flush()
 
-    async def update_profile(self, session: AsyncSession, user: User, *, now: datetime,
+    async def update_profile(self, user: User, *, now: datetime,
                              changes: dict[str, Any]) -> None:
         """Set the given columns (name, preferences, social_links, profile_image_url)."""
         for column, value in changes.items():
             setattr(user, column, value)
         user.updated_at = now
-        await session.flush()
+        await self.session.flush()
 
-    async def set_tier(self, session: AsyncSession, user: User, *, tier: str,
-                       subscription_version: int, now: datetime) -> None:
+    async def set_tier(self, user: User, *, tier: str, subscription_version: int,
+                       now: datetime) -> None:
         user.tier = tier
         user.subscription_version = subscription_version
         user.updated_at = now
-        await session.flush()
+        await self.session.flush()
 
-    async def delete(self, session: AsyncSession, user: User) -> None:
+    async def delete(self, user: User) -> None:
         """Delete the user; sessions and e-mail tokens go with it (ON DELETE CASCADE)."""
-        await session.execute(delete(User).where(User.id == user.id))
-        session.expunge(user)
+        await self.session.execute(delete(User).where(User.id == user.id))
+        self.session.expunge(user)
 
-    async def set_two_factor(self, session: AsyncSession, user: User, *, now: datetime,
-                             enabled: bool, totp_secret: str | None,
-                             totp_last_step: int | None) -> None:
+    async def set_two_factor(self, user: User, *, now: datetime, enabled: bool,
+                             totp_secret: str | None, totp_last_step: int | None) -> None:
         user.two_factor_enabled = enabled
         user.totp_secret = totp_secret
         user.totp_last_step = totp_last_step
         user.updated_at = now
-        await session.flush()
+        await self.session.flush()
 
-    async def set_totp_last_step(self, session: AsyncSession, user: User, step: int) -> None:
+    async def set_totp_last_step(self, user: User, step: int) -> None:
         user.totp_last_step = step
-        await session.flush()
+        await self.session.flush()
 
-    async def record_failed_login(self, session: AsyncSession, user: User, *, attempts: int,
+    async def record_failed_login(self, user: User, *, attempts: int,
                                   lock_until: datetime | None, now: datetime) -> None:
         user.login_attempts = attempts
         user.lock_until = lock_until
         user.updated_at = now
-        await session.flush()
+        await self.session.flush()
 
-    async def record_login(self, session: AsyncSession, user: User, *, now: datetime,
+    async def record_login(self, user: User, *, now: datetime,
                            password_hash: str | None = None) -> None:
         user.login_attempts = 0
         user.lock_until = None
@@ -120,7 +122,7 @@ class UserRepository:
         user.updated_at = now
         if password_hash is not None:
             user.password_hash = password_hash
-        await session.flush()
+        await self.session.flush()
 
 
 @dataclass(frozen=True)
@@ -133,61 +135,58 @@ class ActiveSession:
     ip: str | None
 
 
-class RefreshTokenRepository:
-    async def add(self, session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID,
-                  token_hash: bytes, created_at: datetime, expires_at: datetime,
-                  authenticated_at: datetime, user_agent: str | None, ip: str | None) -> None:
-        session.add(RefreshToken(user_id=user_id, family_id=family_id, token_hash=token_hash,
-                                 created_at=created_at, expires_at=expires_at,
-                                 authenticated_at=authenticated_at, user_agent=user_agent,
-                                 ip=ip))
-        await session.flush()
+class RefreshTokens(Repository):
+    """Refresh tokens; the tokens of one family (rotated from one sign-in) are a session."""
 
-    async def get_by_hash_for_update(self, session: AsyncSession,
-                                     token_hash: bytes) -> RefreshToken | None:
+    async def add(self, *, user_id: uuid.UUID, family_id: uuid.UUID, token_hash: bytes,
+                  created_at: datetime, expires_at: datetime, authenticated_at: datetime,
+                  user_agent: str | None, ip: str | None) -> None:
+        self.session.add(RefreshToken(
+            user_id=user_id, family_id=family_id, token_hash=token_hash, created_at=created_at,
+            expires_at=expires_at, authenticated_at=authenticated_at, user_agent=user_agent,
+            ip=ip))
+        await self.session.flush()
+
+    async def get_by_hash_for_update(self, token_hash: bytes) -> RefreshToken | None:
         statement = (select(RefreshToken).where(RefreshToken.token_hash == token_hash)
                      .with_for_update())
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def mark_used(self, session: AsyncSession, token: RefreshToken, now: datetime) -> None:
+    async def mark_used(self, token: RefreshToken, now: datetime) -> None:
         token.used_at = now
-        await session.flush()
+        await self.session.flush()
 
-    async def revoke_family(self, session: AsyncSession, family_id: uuid.UUID,
-                            now: datetime) -> int:
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> int:
         """Revoke every token of the family; returns how many were still unrevoked."""
-        result = await session.execute(
+        result = await self.session.execute(
             update(RefreshToken)
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now))
         return result.rowcount
 
-    async def revoke_all_of_user(self, session: AsyncSession, user_id: uuid.UUID,
-                                 now: datetime, *, except_family: uuid.UUID | None = None) -> int:
+    async def revoke_all_of_user(self, user_id: uuid.UUID, now: datetime, *,
+                                 except_family: uuid.UUID | None = None) -> int:
         """Revoke every token of the user but those of `except_family`; returns the number of
         sessions that were active and are now revoked."""
-        active = [s for s in await self.list_active(session, user_id, now)
-                  if s.id != except_family]
+        active = [s for s in await self.list_active(user_id, now) if s.id != except_family]
         statement = (update(RefreshToken)
                      .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)))
         if except_family is not None:
             statement = statement.where(RefreshToken.family_id != except_family)
-        await session.execute(statement.values(revoked_at=now))
+        await self.session.execute(statement.values(revoked_at=now))
         return len(active)
 
-    async def family_owner(self, session: AsyncSession, family_id: uuid.UUID) -> uuid.UUID | None:
+    async def family_owner(self, family_id: uuid.UUID) -> uuid.UUID | None:
         statement = select(RefreshToken.user_id).where(RefreshToken.family_id == family_id).limit(1)
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def family_authenticated_at(self, session: AsyncSession,
-                                      family_id: uuid.UUID) -> datetime | None:
+    async def family_authenticated_at(self, family_id: uuid.UUID) -> datetime | None:
         """When the session was signed into (every token of a family has the same time)."""
         statement = (select(RefreshToken.authenticated_at)
                      .where(RefreshToken.family_id == family_id).limit(1))
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def list_active(self, session: AsyncSession, user_id: uuid.UUID,
-                          now: datetime) -> list[ActiveSession]:
+    async def list_active(self, user_id: uuid.UUID, now: datetime) -> list[ActiveSession]:
         """Sessions whose latest token is neither used, revoked nor expired, latest first."""
         family = RefreshToken.__table__.alias("family")
         current = RefreshToken.__table__.alias("current")
@@ -201,93 +200,108 @@ class RefreshTokenRepository:
                    current.c.revoked_at.is_(None), current.c.expires_at > now)
             .order_by(current.c.created_at.desc())
         )
-        rows = (await session.execute(statement)).all()
+        rows = (await self.session.execute(statement)).all()
         return [ActiveSession(row[0], row[1], row[2], row[3], row[4],
                               None if row[5] is None else str(row[5])) for row in rows]
 
 
-class EmailTokenRepository:
-    async def add(self, session: AsyncSession, *, user_id: uuid.UUID, purpose: str,
-                  token_hash: bytes, created_at: datetime, expires_at: datetime) -> None:
-        session.add(EmailToken(user_id=user_id, purpose=purpose, token_hash=token_hash,
-                               created_at=created_at, expires_at=expires_at))
-        await session.flush()
+class EmailTokens(Repository):
+    """Single-use tokens mailed to users (verification, password reset), kept as hashes."""
 
-    async def get_by_hash_for_update(self, session: AsyncSession, *, purpose: str,
+    async def add(self, *, user_id: uuid.UUID, purpose: str, token_hash: bytes,
+                  created_at: datetime, expires_at: datetime) -> None:
+        self.session.add(EmailToken(user_id=user_id, purpose=purpose, token_hash=token_hash,
+                                    created_at=created_at, expires_at=expires_at))
+        await self.session.flush()
+
+    async def get_by_hash_for_update(self, *, purpose: str,
                                      token_hash: bytes) -> EmailToken | None:
         statement = (select(EmailToken)
                      .where(EmailToken.token_hash == token_hash, EmailToken.purpose == purpose)
                      .with_for_update())
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def use_all_of_user(self, session: AsyncSession, *, user_id: uuid.UUID, purpose: str,
-                              now: datetime) -> None:
+    async def use_all_of_user(self, *, user_id: uuid.UUID, purpose: str, now: datetime) -> None:
         """Mark every unused token of the user for `purpose` used: one success ends them all."""
-        await session.execute(
+        await self.session.execute(
             update(EmailToken)
             .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose,
                    EmailToken.used_at.is_(None))
             .values(used_at=now))
 
 
-class SecurityEventRepository:
-    async def add(self, session: AsyncSession, *, kind: str, user_id: uuid.UUID | None,
-                  ip: str | None, detail: dict[str, Any] | None = None,
-                  now: datetime | None = None) -> None:
+class SecurityEventLog(Repository):
+    """The audit trail of security events (publishing them is the service's part)."""
+
+    async def add(self, *, kind: str, user_id: uuid.UUID | None, ip: str | None,
+                  detail: dict[str, Any] | None = None, now: datetime | None = None) -> None:
         values: dict[str, Any] = {"kind": kind, "user_id": user_id, "ip": ip,
                                   "detail": detail or {}}
         if now is not None:
             values["created_at"] = now
-        session.add(SecurityEvent(**values))
-        await session.flush()
+        self.session.add(SecurityEvent(**values))
+        await self.session.flush()
+
+    async def page_for_user(self, user_id: uuid.UUID, page: Page) -> list[SecurityEvent]:
+        """The user's events, newest first (career_kit.pagination; the index on
+        (user_id, created_at) serves it)."""
+        query = select(SecurityEvent).where(SecurityEvent.user_id == user_id)
+        if page.before is not None:
+            query = query.where(func.row(SecurityEvent.created_at, SecurityEvent.id)
+                                < func.row(page.before.created, uuid.UUID(page.before.key)))
+        rows = await self.session.scalars(
+            query.order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
+            .limit(page.rows_to_read))
+        return list(rows)
 
 
-class OAuthIdentityRepository:
-    async def get(self, session: AsyncSession, *, provider: str,
-                  subject: str) -> OAuthIdentity | None:
+class OAuthIdentities(Repository):
+    """Accounts at identity providers linked to users."""
+
+    async def get(self, *, provider: str, subject: str) -> OAuthIdentity | None:
         statement = select(OAuthIdentity).where(OAuthIdentity.provider == provider,
                                                 OAuthIdentity.subject == subject)
-        return (await session.scalars(statement)).one_or_none()
+        return (await self.session.scalars(statement)).one_or_none()
 
-    async def add(self, session: AsyncSession, *, user_id: uuid.UUID, provider: str,
-                  subject: str, email: str | None, now: datetime) -> bool:
+    async def add(self, *, user_id: uuid.UUID, provider: str, subject: str,
+                  email: str | None, now: datetime) -> bool:
         """Link the identity; False if it is linked already (to anyone)."""
         statement = (insert(OAuthIdentity)
                      .values(user_id=user_id, provider=provider, subject=subject, email=email,
                              created_at=now)
                      .on_conflict_do_nothing()
                      .returning(OAuthIdentity.id))
-        return (await session.scalars(statement)).one_or_none() is not None
+        return (await self.session.scalars(statement)).one_or_none() is not None
 
-    async def list_of_user(self, session: AsyncSession,
-                           user_id: uuid.UUID) -> list[OAuthIdentity]:
+    async def list_of_user(self, user_id: uuid.UUID) -> list[OAuthIdentity]:
         statement = (select(OAuthIdentity).where(OAuthIdentity.user_id == user_id)
                      .order_by(OAuthIdentity.created_at, OAuthIdentity.provider))
-        return list(await session.scalars(statement))
+        return list(await self.session.scalars(statement))
 
-    async def delete(self, session: AsyncSession, *, user_id: uuid.UUID, provider: str) -> int:
-        result = await session.execute(
+    async def delete(self, *, user_id: uuid.UUID, provider: str) -> int:
+        result = await self.session.execute(
             delete(OAuthIdentity).where(OAuthIdentity.user_id == user_id,
                                         OAuthIdentity.provider == provider))
         return result.rowcount
 
 
-class RecoveryCodeRepository:
-    async def replace(self, session: AsyncSession, *, user_id: uuid.UUID,
-                      code_hashes: list[bytes], now: datetime) -> None:
+class RecoveryCodes(Repository):
+    """Two-factor recovery codes, kept as hashes."""
+
+    async def replace(self, *, user_id: uuid.UUID, code_hashes: list[bytes],
+                      now: datetime) -> None:
         """The user's recovery codes become exactly these."""
-        await self.delete_all(session, user_id)
-        session.add_all([RecoveryCode(user_id=user_id, code_hash=h, created_at=now)
-                         for h in code_hashes])
-        await session.flush()
+        await self.delete_all(user_id)
+        self.session.add_all([RecoveryCode(user_id=user_id, code_hash=h, created_at=now)
+                              for h in code_hashes])
+        await self.session.flush()
 
-    async def delete_all(self, session: AsyncSession, user_id: uuid.UUID) -> None:
-        await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    async def delete_all(self, user_id: uuid.UUID) -> None:
+        await self.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
 
-    async def use(self, session: AsyncSession, *, user_id: uuid.UUID, code_hash: bytes,
-                  now: datetime) -> bool:
+    async def use(self, *, user_id: uuid.UUID, code_hash: bytes, now: datetime) -> bool:
         """Spend an unused code of the user; False if there is none with this hash."""
-        result = await session.execute(
+        result = await self.session.execute(
             update(RecoveryCode)
             .where(RecoveryCode.user_id == user_id, RecoveryCode.code_hash == code_hash,
                    RecoveryCode.used_at.is_(None))

@@ -36,7 +36,7 @@ class AccessTokenIssuer:
               session_id: uuid.UUID, now: datetime, auth_time: datetime,
               not_before: int | None = None) -> AccessToken:
         """`auth_time` is when the user signed in to start the session (OIDC's claim of that
-        name). `not_before` is the user's revocation time (service.py), if any: a token
+        name). `not_before` is the user's revocation time (auth.service.tokens), if any: a token
         issued in the same second as a revocation but after it gets that later second as its
         `iat`, so the gateway's `iat < T` check cannot catch it (at most one second ahead,
         within the gateway's leeway)."""

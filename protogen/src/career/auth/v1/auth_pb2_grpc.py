@@ -167,6 +167,11 @@ class AuthServiceStub:
                 request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventRequest.SerializeToString,
                 response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventResponse.FromString,
                 _registered_method=True)
+        self.ListSecurityEvents = channel.unary_unary(
+                '/career.auth.v1.AuthService/ListSecurityEvents',
+                request_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSecurityEventsRequest.SerializeToString,
+                response_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSecurityEventsResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -425,6 +430,17 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSecurityEvents(self, request, context):
+        """ListSecurityEvents answers the signed-in user's own security activity,
+        newest first, a page at a time: sign-ins, failed attempts, lockouts,
+        sign-outs, password and two-factor changes, linked and unlinked
+        identities, refused token reuse. A user sees only their own; an anonymous
+        call is UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -552,6 +568,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.RecordSecurityEvent,
                     request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventRequest.FromString,
                     response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventResponse.SerializeToString,
+            ),
+            'ListSecurityEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSecurityEvents,
+                    request_deserializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSecurityEventsRequest.FromString,
+                    response_serializer=career_dot_auth_dot_v1_dot_auth__pb2.ListSecurityEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1237,6 +1258,33 @@ class AuthService:
             '/career.auth.v1.AuthService/RecordSecurityEvent',
             career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventRequest.SerializeToString,
             career_dot_auth_dot_v1_dot_auth__pb2.RecordSecurityEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSecurityEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.auth.v1.AuthService/ListSecurityEvents',
+            career_dot_auth_dot_v1_dot_auth__pb2.ListSecurityEventsRequest.SerializeToString,
+            career_dot_auth_dot_v1_dot_auth__pb2.ListSecurityEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
