@@ -27,7 +27,6 @@ from career.billing.v1 import billing_pb2, billing_pb2_grpc, events_pb2
 from career_kit import context
 from career_kit.db import sync_url
 from career_kit.grpc.client import create_channel
-from career_kit.migrations import upgrade
 from devstack.fakes.stripe import FakeStripe
 from devstack.servers import free_port
 
@@ -142,9 +141,14 @@ def stripe() -> Iterator[FakeStripe]:
 
 
 @pytest.fixture
+def database_url(migrated_database) -> str:
+    """A migrated database of this test's own, for the billing processes it spawns."""
+    return migrated_database(MIGRATIONS)
+
+
+@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """The freshly migrated database, seen from outside the service (one plain connection)."""
-    await asyncio.to_thread(upgrade, MIGRATIONS, database_url)
+    """The migrated database, seen from outside the service (one plain connection)."""
     conn = await asyncpg.connect(sync_url(database_url))
     try:
         yield conn

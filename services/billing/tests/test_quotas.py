@@ -39,6 +39,15 @@ async def test_a_user_cannot_read_someone_elses_entitlements(billing):
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+async def test_a_malformed_caller_is_unauthenticated_and_a_malformed_user_id_invalid(billing):
+    as_caller = await billing.error("GetEntitlements", billing_pb2.GetEntitlementsRequest(),
+                                    as_user="not-a-uuid")
+    assert as_caller.code() == grpc.StatusCode.UNAUTHENTICATED
+    as_argument = await billing.error("GetEntitlements",
+                                      billing_pb2.GetEntitlementsRequest(user_id="not-a-uuid"))
+    assert as_argument.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def _consume(billing, user: str, key: str, feature: int = AI, amount: int = 1):
     return await billing.call("ConsumeQuota", billing_pb2.ConsumeQuotaRequest(
         user_id=user, feature=feature, amount=amount, idempotency_key=key))

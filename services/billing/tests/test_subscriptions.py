@@ -41,6 +41,11 @@ async def test_checkout_needs_a_caller_and_a_purchase(billing):
     anonymous = await billing.error("CreateCheckout", billing_pb2.CreateCheckoutRequest(
         purchase=billing_pb2.PURCHASE_PRO))
     assert anonymous.code() == grpc.StatusCode.UNAUTHENTICATED
+    # The gateway sets the caller from a verified token: one that is not a user id is not
+    # signed in (the kit's rule in every service), not a bad argument.
+    malformed = await billing.error("CreateCheckout", billing_pb2.CreateCheckoutRequest(
+        purchase=billing_pb2.PURCHASE_PRO), as_user="not-a-uuid")
+    assert malformed.code() == grpc.StatusCode.UNAUTHENTICATED
     user = await billing.new_user()
     missing = await billing.error("CreateCheckout", billing_pb2.CreateCheckoutRequest(),
                                   as_user=user)
@@ -140,7 +145,7 @@ async def test_a_deleted_user_is_erased_and_their_subscription_ended(billing):
     sub_id = await billing.subscribe(user)
     await billing.webhooks_settled()
     async with billing.db.transaction() as session:
-        await billing.service.erase_user(session, user_id=user)
+        await billing.domain.erase_user(session, user_id=user)
     await billing.webhooks_settled()
 
     assert billing.stripe.lookup(sub_id)["status"] == "canceled"

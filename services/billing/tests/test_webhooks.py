@@ -36,6 +36,24 @@ async def _latest_update(billing, user_id: str) -> events_pb2.SubscriptionUpdate
     return max(updates, key=lambda u: u.version)
 
 
+async def test_a_subscription_paid_before_billing_hears_of_its_user_is_announced_later(
+        billing):
+    """The webhooks can beat auth's user.registered to billing: the confirmation waits for
+    the user's contact, then goes once, however often user.registered is redelivered."""
+    user = str(uuid.uuid4())   # no user.registered yet
+    await billing.subscribe(user)
+    await billing.webhooks_settled()
+    assert await billing.published("subscription.started", events_pb2.SubscriptionStarted) == []
+    for _ in range(2):
+        async with billing.db.transaction() as session:
+            await billing.domain.remember_user(session, user_id=user, email="late@example.com",
+                                               name="Late", language="en")
+    started = await billing.published("subscription.started", events_pb2.SubscriptionStarted)
+    assert [(s.user_id, s.plan, s.recipient.email) for s in started] == [
+        (user, PRO, "late@example.com")]
+    assert started[0].price.units == 29
+
+
 async def test_checkout_completed_provisions_the_plan_once_whatever_the_order(billing):
     user = await billing.new_user("ada@example.com")
     sub_id = await billing.subscribe(user, shuffle=True, duplicate=True)
@@ -188,6 +206,7 @@ async def test_payment_failure_makes_the_subscription_past_due_and_tells_it(bill
     # Past due keeps the plan while Stripe retries.
     latest = await _latest_update(billing, user)
     assert (latest.plan, latest.status) == (PRO, events_pb2.SUBSCRIPTION_STATUS_PAST_DUE)
+    assert latest.entitled_plan == PRO
     payments = await billing.call("ListPayments", billing_pb2.ListPaymentsRequest(),
                                   as_user=user)
     assert sorted(p.status for p in payments.payments) == ["failed", "succeeded"]
@@ -230,3 +249,42 @@ async def test_a_delivery_keeps_the_gateways_request_id_in_its_events(billing):
     ids = await billing.rows("SELECT DISTINCT headers ->> 'ce-correlationid' FROM event_outbox "
                              "WHERE event_type LIKE 'subscription.%'")
     assert ids == [(request_id,)]
+
+
+async def test_subscription_updated_names_the_plan_the_user_is_entitled_to(billing):
+    # Paid: the plan.
+    paying = await billing.new_user()
+    sub_id = await billing.subscribe(paying)
+    await billing.webhooks_settled()
+    active = await _latest_update(billing, paying)
+    assert (active.status, active.entitled_plan) == (events_pb2.SUBSCRIPTION_STATUS_ACTIVE, PRO)
+
+    # Ended: free.
+    billing.stripe.end_subscription(sub_id)
+
+    async def canceled() -> bool:
+        return (await _subscription_row(billing, paying))[1] == "canceled"
+
+    await billing.wait_for(canceled)
+    await billing.webhooks_settled()
+    ended = await _latest_update(billing, paying)
+    assert (ended.status, ended.entitled_plan) == (events_pb2.SUBSCRIPTION_STATUS_CANCELED, FREE)
+
+    # The first payment failed: the subscription is live but not paid for, so free.
+    unpaid = await billing.new_user()
+    session_id = await billing.checkout(unpaid)
+    billing.stripe.complete_checkout(session_id, payment_fails=True)
+
+    async def incomplete() -> bool:
+        rows = await billing.rows("SELECT status FROM subscriptions WHERE user_id = :u",
+                                  u=uuid.UUID(unpaid))
+        return rows == [("incomplete",)]
+
+    await billing.wait_for(incomplete)
+    await billing.webhooks_settled()
+    pending = await _latest_update(billing, unpaid)
+    assert (pending.status, pending.entitled_plan) == (
+        events_pb2.SUBSCRIPTION_STATUS_INCOMPLETE, FREE)
+    ent = await billing.call("GetEntitlements",
+                             billing_pb2.GetEntitlementsRequest(user_id=unpaid))
+    assert ent.plan == FREE

@@ -7,9 +7,8 @@ STRIPE_PRO_PRICE_ID, PAYPAL_CLIENT_ID, ...).
 from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
-from career_kit.settings import ServiceSettings
+from career_kit.settings import ServiceSettings, service_config
 
 
 def _unprefixed(name: str) -> AliasChoices:
@@ -18,14 +17,10 @@ def _unprefixed(name: str) -> AliasChoices:
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="BILLING_", env_file=".env", extra="ignore",
-                                      populate_by_name=True)
+    model_config = service_config("billing", populate_by_name=True)
 
     service_name: ClassVar[str] = "billing"
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/career_billing"
-    grpc_port: int = 50055
-    http_port: int = 8105
 
     # The SPA: checkout success/cancel and the portal's return URL are pages of it.
     app_base_url: str = "http://localhost:5173"

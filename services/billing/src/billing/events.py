@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from billing import plans
 from billing.models import Customer
+from billing.plans import PLAN_NAMES
+from billing.providers.base import STATUS_NAMES
 from career.billing.v1 import events_pb2
 from career_kit.conversions import money, timestamp
 from career_kit.events import Event
@@ -19,20 +20,6 @@ PAYMENT_SUCCEEDED = "payment.succeeded"
 
 PUBLISHED_DOMAINS = ("subscription", "payment")
 
-PLAN_ENUM = {plans.FREE: events_pb2.PLAN_FREE, plans.PRO: events_pb2.PLAN_PRO,
-             plans.PREMIUM: events_pb2.PLAN_PREMIUM}
-PLAN_NAMES = {value: key for key, value in PLAN_ENUM.items()}
-STATUS_ENUM = {
-    "active": events_pb2.SUBSCRIPTION_STATUS_ACTIVE,
-    "trialing": events_pb2.SUBSCRIPTION_STATUS_TRIALING,
-    "past_due": events_pb2.SUBSCRIPTION_STATUS_PAST_DUE,
-    "canceled": events_pb2.SUBSCRIPTION_STATUS_CANCELED,
-    "unpaid": events_pb2.SUBSCRIPTION_STATUS_UNPAID,
-    "incomplete": events_pb2.SUBSCRIPTION_STATUS_INCOMPLETE,
-}
-
-
-
 
 def recipient(customer: Customer | None) -> events_pb2.Recipient:
     if customer is None:
@@ -41,11 +28,12 @@ def recipient(customer: Customer | None) -> events_pb2.Recipient:
                                 language=customer.language or "en")
 
 
-def subscription_updated(user_id: str, *, plan: str, status: str,
+def subscription_updated(user_id: str, *, plan: str, entitled_plan: str, status: str,
                          current_period_end: datetime | None, cancel_at_period_end: bool,
                          version: int) -> Event:
     payload = events_pb2.SubscriptionUpdated(
-        user_id=user_id, plan=PLAN_ENUM[plan], status=STATUS_ENUM.get(status, 0),
+        user_id=user_id, plan=PLAN_NAMES.value_of(plan),
+        entitled_plan=PLAN_NAMES.value_of(entitled_plan), status=STATUS_NAMES.value_of(status),
         current_period_end=timestamp(current_period_end), version=version,
         cancel_at_period_end=cancel_at_period_end)
     return Event(SUBSCRIPTION_UPDATED, payload, subject=user_id)
@@ -55,7 +43,7 @@ def subscription_started(user_id: str, *, plan: str, amount: Decimal | None,
                          currency: str | None, current_period_end: datetime | None,
                          customer: Customer | None) -> Event:
     payload = events_pb2.SubscriptionStarted(
-        user_id=user_id, plan=PLAN_ENUM[plan],
+        user_id=user_id, plan=PLAN_NAMES.value_of(plan),
         current_period_end=timestamp(current_period_end), recipient=recipient(customer))
     if amount is not None:   # unset rather than a misleading zero
         payload.price.CopyFrom(money(amount, currency))
@@ -65,7 +53,7 @@ def subscription_started(user_id: str, *, plan: str, amount: Decimal | None,
 def subscription_cancelled(user_id: str, *, plan: str, at_period_end: bool,
                            ends_at: datetime | None, customer: Customer | None) -> Event:
     payload = events_pb2.SubscriptionCancelled(
-        user_id=user_id, plan=PLAN_ENUM[plan], at_period_end=at_period_end,
+        user_id=user_id, plan=PLAN_NAMES.value_of(plan), at_period_end=at_period_end,
         ends_at=timestamp(ends_at), recipient=recipient(customer))
     return Event(SUBSCRIPTION_CANCELLED, payload, subject=user_id)
 

@@ -1,35 +1,30 @@
-"""The BillingService servicer: protobuf <-> domain, one transaction per call."""
+"""The BillingService servicer: protobuf <-> domain, one unit of work per call."""
 
 from __future__ import annotations
-
-import base64
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any, TypeVar
 
 import grpc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import plans
-from billing.events import PLAN_ENUM, PLAN_NAMES, STATUS_ENUM
 from billing.models import Invoice, Payment
+from billing.plans import PLAN_NAMES
+from billing.providers.base import STATUS_NAMES
 from billing.service import (
     BillingService,
     EntitlementsView,
     QuotaView,
     SubscriptionView,
-    page_size,
 )
 from career.billing.v1 import billing_pb2, billing_pb2_grpc
-from career.common.v1 import pagination_pb2
 from career_kit import context
+from career_kit.context import caller_id, signed_in_user
 from career_kit.conversions import money, timestamp
-from career_kit.db import Database
 from career_kit.errors import InvalidArgument
 from career_kit.idempotency import IdempotencyKey, run_once
+from career_kit.pagination import Cursor, Page
+from career_kit.unit_of_work import UnitOfWork
 
 SERVICE_NAME = "career.billing.v1.BillingService"
-T = TypeVar("T")
 
 FEATURES = {
     billing_pb2.FEATURE_AI_REQUESTS: plans.AI_REQUESTS,
@@ -48,22 +43,18 @@ PROVIDER_ENUM = {"stripe": billing_pb2.PAYMENT_PROVIDER_STRIPE,
                  "paypal": billing_pb2.PAYMENT_PROVIDER_PAYPAL}
 
 
-def _caller_id() -> str | None:
-    who = context.caller.get()
-    return who.user_id if who else None
-
-
 def _user(requested: str) -> str:
-    """The user a read or quota call is about: as named (service to service), else the caller."""
-    user = requested or _caller_id()
-    if not user:
-        raise InvalidArgument("user_id is required")
+    """The user a read or quota call is about: as named (service to service; a malformed id is
+    INVALID_ARGUMENT), else the caller (a malformed one is UNAUTHENTICATED)."""
     caller = context.caller.get()
+    if not requested:
+        if caller is None:
+            raise InvalidArgument("user_id is required")
+        return str(signed_in_user(caller.user_id))
     # Through the gateway a user asks about themselves only; admins may ask about anyone.
-    if caller is not None and requested and requested != caller.user_id \
-            and "admin" not in caller.roles:
+    if caller is not None and requested != caller.user_id and "admin" not in caller.roles:
         raise InvalidArgument("user_id must be your own")
-    return user
+    return requested
 
 
 def _feature(value: int) -> str:
@@ -79,7 +70,8 @@ def limit_message(feature: str, limit: int, metered: bool, used: int) -> billing
 
 def plan_message(plan: plans.Plan) -> billing_pb2.PlanInfo:
     return billing_pb2.PlanInfo(
-        plan=PLAN_ENUM[plan.name], name=plan.title, price=money(plan.price, plan.currency),
+        plan=PLAN_NAMES.value_of(plan.name), name=plan.title,
+        price=money(plan.price, plan.currency),
         interval=plan.interval or "", features=list(plan.features),
         limits=[limit_message(f, n, f in plans.METERED, 0) for f, n in plan.limits.items()],
         premium_templates=plan.premium_templates, api_access=plan.api_access,
@@ -88,8 +80,8 @@ def plan_message(plan: plans.Plan) -> billing_pb2.PlanInfo:
 
 def entitlements_message(view: EntitlementsView) -> billing_pb2.Entitlements:
     return billing_pb2.Entitlements(
-        user_id=view.user_id, plan=PLAN_ENUM[view.plan.name],
-        status=STATUS_ENUM.get(view.status, 0),
+        user_id=view.user_id, plan=PLAN_NAMES.value_of(view.plan.name),
+        status=STATUS_NAMES.value_of(view.status),
         limits=[limit_message(x.feature, x.limit, x.metered, x.used) for x in view.limits],
         premium_templates=view.plan.premium_templates, api_access=view.plan.api_access,
         rate_limit_tier=view.plan.rate_limit_tier, period_start=timestamp(view.period_start),
@@ -105,8 +97,8 @@ def quota_message(view: QuotaView) -> billing_pb2.QuotaStatus:
 
 def subscription_message(view: SubscriptionView) -> billing_pb2.Subscription:
     sub = view.subscription
-    reply = billing_pb2.Subscription(plan=PLAN_ENUM[view.plan],
-                                     status=STATUS_ENUM.get(view.status, 0))
+    reply = billing_pb2.Subscription(plan=PLAN_NAMES.value_of(view.plan),
+                                     status=STATUS_NAMES.value_of(view.status))
     if sub is not None:
         reply.provider = PROVIDER_ENUM[sub.provider]
         reply.cancel_at_period_end = sub.cancel_at_period_end
@@ -140,59 +132,37 @@ def payment_message(payment: Payment) -> billing_pb2.Payment:
         created_at=timestamp(payment.created))
 
 
-def encode_cursor(created: datetime, key: str) -> str:
-    return base64.urlsafe_b64encode(f"{created.isoformat()}|{key}".encode()).decode()
-
-
-def decode_cursor(token: str) -> tuple[datetime, str] | None:
-    if not token:
-        return None
-    try:
-        created, key = base64.urlsafe_b64decode(token.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(created), key
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument("page_token is not valid") from None
-
-
-def page(rows: list[Any], requested: int) -> tuple[list[Any], pagination_pb2.PageResponse]:
-    """Rows come one past the page size: that extra row means there is a next page."""
-    size = page_size(requested)
-    shown = rows[:size]
-    token = encode_cursor(shown[-1].created, shown[-1].id) if len(rows) > size else ""
-    return shown, pagination_pb2.PageResponse(next_page_token=token)
+def _cursor(row: Invoice | Payment) -> Cursor:
+    return Cursor(row.created, row.id)
 
 
 class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
-    def __init__(self, db: Database, service: BillingService) -> None:
-        self.db = db
+    def __init__(self, unit: UnitOfWork, service: BillingService) -> None:
+        self.unit = unit
         self.service = service
-
-    async def _unit(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        async with self.db.transaction() as session:
-            return await work(session)
 
     async def ListPlans(self, request: billing_pb2.ListPlansRequest,
                         ctx: grpc.aio.ServicerContext) -> billing_pb2.ListPlansResponse:
         return billing_pb2.ListPlansResponse(
-            plans=[plan_message(p) for p in self.service.list_plans()])
+            plans=[plan_message(p) for p in self.service.entitlements.list_plans()])
 
     async def GetEntitlements(self, request: billing_pb2.GetEntitlementsRequest,
                               ctx: grpc.aio.ServicerContext) -> billing_pb2.Entitlements:
         user = _user(request.user_id)
-        view = await self._unit(lambda s: self.service.entitlements(s, user_id=user))
+        view = await self.unit(lambda s: self.service.entitlements.for_user(s, user_id=user))
         return entitlements_message(view)
 
     async def CheckQuota(self, request: billing_pb2.CheckQuotaRequest,
                          ctx: grpc.aio.ServicerContext) -> billing_pb2.QuotaStatus:
         user, feature = _user(request.user_id), _feature(request.feature)
-        view = await self._unit(lambda s: self.service.check_quota(
+        view = await self.unit(lambda s: self.service.entitlements.check_quota(
             s, user_id=user, feature=feature, amount=request.amount))
         return quota_message(view)
 
     async def ConsumeQuota(self, request: billing_pb2.ConsumeQuotaRequest,
                            ctx: grpc.aio.ServicerContext) -> billing_pb2.QuotaStatus:
         user, feature = _user(request.user_id), _feature(request.feature)
-        view = await self._unit(lambda s: self.service.consume_quota(
+        view = await self.unit(lambda s: self.service.entitlements.consume_quota(
             s, user_id=user, feature=feature, amount=request.amount,
             idempotency_key=request.idempotency_key))
         return quota_message(view)
@@ -205,12 +175,12 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
             raise InvalidArgument("unknown payment provider")
         provider = PROVIDERS[request.provider]
         # The client's key is the caller's own, for this operation and this request only.
-        key = IdempotencyKey.of("billing.checkout", owner=_caller_id() or "",
+        key = IdempotencyKey.of("billing.checkout", owner=caller_id() or "",
                                 key=request.idempotency_key, request=request)
 
         async def checkout(session: AsyncSession) -> billing_pb2.CheckoutSession:
-            start = await self.service.checkout(
-                session, caller_id=_caller_id(), purchase=PURCHASES[request.purchase],
+            start = await self.service.checkout.start(
+                session, caller_id=caller_id(), purchase=PURCHASES[request.purchase],
                 provider=provider, provider_key=key.for_provider() if key else None)
             reply = billing_pb2.CheckoutSession(id=start.id, url=start.url,
                                                 provider=PROVIDER_ENUM[provider])
@@ -218,51 +188,55 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
                 reply.expires_at.CopyFrom(timestamp(start.expires_at))
             return reply
 
-        return await self._unit(lambda s: run_once(
+        return await self.unit(lambda s: run_once(
             s, key, billing_pb2.CheckoutSession, lambda: checkout(s)))
 
     async def CreatePortalSession(self, request: billing_pb2.CreatePortalSessionRequest,
                                   ctx: grpc.aio.ServicerContext) -> billing_pb2.PortalSession:
-        url = await self._unit(lambda s: self.service.portal(s, caller_id=_caller_id()))
+        url = await self.unit(lambda s: self.service.subscriptions.portal(
+            s, caller_id=caller_id()))
         return billing_pb2.PortalSession(url=url)
 
     async def GetSubscription(self, request: billing_pb2.GetSubscriptionRequest,
                               ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
-        view = await self._unit(lambda s: self.service.subscription(s, caller_id=_caller_id()))
+        view = await self.unit(lambda s: self.service.subscriptions.current(
+            s, caller_id=caller_id()))
         return subscription_message(view)
 
     async def CancelSubscription(self, request: billing_pb2.CancelSubscriptionRequest,
                                  ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
-        view = await self._unit(lambda s: self.service.cancel(s, caller_id=_caller_id()))
+        view = await self.unit(lambda s: self.service.subscriptions.cancel(
+            s, caller_id=caller_id()))
         return subscription_message(view)
 
     async def ResumeSubscription(self, request: billing_pb2.ResumeSubscriptionRequest,
                                  ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
-        view = await self._unit(lambda s: self.service.resume(s, caller_id=_caller_id()))
+        view = await self.unit(lambda s: self.service.subscriptions.resume(
+            s, caller_id=caller_id()))
         return subscription_message(view)
 
     async def ChangePlan(self, request: billing_pb2.ChangePlanRequest,
                          ctx: grpc.aio.ServicerContext) -> billing_pb2.Subscription:
-        plan = PLAN_NAMES.get(request.plan, "")
-        view = await self._unit(lambda s: self.service.change_plan(
-            s, caller_id=_caller_id(), plan=plan))
+        plan = PLAN_NAMES.name_of(request.plan) or ""
+        view = await self.unit(lambda s: self.service.subscriptions.change_plan(
+            s, caller_id=caller_id(), plan=plan))
         return subscription_message(view)
 
     async def ListInvoices(self, request: billing_pb2.ListInvoicesRequest,
                            ctx: grpc.aio.ServicerContext) -> billing_pb2.ListInvoicesResponse:
-        before = decode_cursor(request.page.page_token)
-        rows = await self._unit(lambda s: self.service.list_invoices(
-            s, caller_id=_caller_id(), page_size=request.page.page_size, before=before))
-        shown, page_info = page(rows, request.page.page_size)
+        page = Page.of(request.page)
+        rows = await self.unit(lambda s: self.service.history.invoices(
+            s, caller_id=caller_id(), page=page))
+        shown, page_info = page.cut(rows, _cursor)
         return billing_pb2.ListInvoicesResponse(invoices=[invoice_message(i) for i in shown],
                                                 page=page_info)
 
     async def ListPayments(self, request: billing_pb2.ListPaymentsRequest,
                            ctx: grpc.aio.ServicerContext) -> billing_pb2.ListPaymentsResponse:
-        before = decode_cursor(request.page.page_token)
-        rows = await self._unit(lambda s: self.service.list_payments(
-            s, caller_id=_caller_id(), page_size=request.page.page_size, before=before))
-        shown, page_info = page(rows, request.page.page_size)
+        page = Page.of(request.page)
+        rows = await self.unit(lambda s: self.service.history.payments(
+            s, caller_id=caller_id(), page=page))
+        shown, page_info = page.cut(rows, _cursor)
         return billing_pb2.ListPaymentsResponse(payments=[payment_message(p) for p in shown],
                                                 page=page_info)
 

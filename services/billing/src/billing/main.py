@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from billing import consumers, events
+from billing import events
 from billing.config import Settings
+from billing.consumers import UserConsumers
 from billing.grpc_api import SERVICE_NAME, BillingServicer
 from billing.provider_events import ProviderEvents
 from billing.providers.paypal import PayPalProvider
 from billing.providers.stripe import StripeProvider
-from billing.service import BillingService, Prices, Urls
+from billing.service import BillingService, Prices, Providers, Urls
 from billing.webhooks import webhook_routes
+from career_kit.conversions import utc_now
 from career_kit.grpc.server import GrpcService
 from career_kit.service import Components, Resources, ServiceRuntime
+from career_kit.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-def build_providers(settings: Settings) -> tuple[StripeProvider | None, PayPalProvider | None]:
+def build_providers(settings: Settings) -> Providers:
     """The providers whose credentials are set; billing runs without either (plans and
     entitlements still answer), refusing checkouts with a clear error."""
     stripe = paypal = None
@@ -38,7 +41,7 @@ def build_providers(settings: Settings) -> tuple[StripeProvider | None, PayPalPr
             client_secret=settings.paypal_client_secret.get_secret_value(),
             webhook_id=settings.paypal_webhook_id, plans=paypal_plans(settings),
             timeout=settings.provider_timeout_seconds)
-    return stripe, paypal
+    return Providers(stripe=stripe, paypal=paypal)
 
 
 def paypal_plans(settings: Settings) -> dict[str, str]:
@@ -47,36 +50,35 @@ def paypal_plans(settings: Settings) -> dict[str, str]:
             if plan_id}
 
 
-def build_service(settings: Settings, resources: Resources) -> BillingService:
-    stripe, paypal = build_providers(settings)
+def build_service(settings: Settings, resources: Resources[Settings]) -> BillingService:
     base = settings.app_base_url.rstrip("/")
     return BillingService(
-        outbox=resources.outbox,
+        outbox=resources.outbox, providers=build_providers(settings), clock=utc_now,
         prices=Prices(stripe={"pro": settings.stripe_pro_price_id,
                               "premium": settings.stripe_premium_price_id,
                               "cv_review_pack": settings.stripe_cv_review_pack_price_id},
                       paypal=paypal_plans(settings)),
         urls=Urls(checkout_success=base + settings.checkout_success_path,
                   checkout_cancel=base + settings.checkout_cancel_path,
-                  portal_return=base + settings.portal_return_path),
-        stripe=stripe, paypal=paypal)
+                  portal_return=base + settings.portal_return_path))
 
 
-def compose(resources: Resources) -> Components:
-    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
+def compose(resources: Resources[Settings]) -> Components:
+    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes); the
+    BillingService is the domain the service's tests reach (`Components.domain`)."""
     settings = resources.settings
-    if not isinstance(settings, Settings):
-        raise TypeError("the billing runtime needs billing.config.Settings")
     service = build_service(settings, resources)
-    servicer = BillingServicer(resources.db, service)
-    providers = {name: provider for name, provider in (("stripe", service.stripe),
-                                                       ("paypal", service.paypal)) if provider}
+    unit = UnitOfWork(resources.db)
+    servicer = BillingServicer(unit, service)
+    provider_events = ProviderEvents(mirror=service.mirror, outbox=resources.outbox,
+                                     clock=utc_now)
     return Components(
         grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
-        subscriptions=consumers.subscriptions(
-            service, erase_backoff=settings.erase_retry_backoff_seconds),
+        subscriptions=UserConsumers(service).subscriptions(
+            erase_backoff=settings.erase_retry_backoff_seconds),
         publishes=list(events.PUBLISHED_DOMAINS),
-        http_routes=webhook_routes(resources.db, ProviderEvents(service), providers))
+        http_routes=webhook_routes(unit, provider_events, service.providers.configured()),
+        domain=service)
 
 
 def main() -> None:

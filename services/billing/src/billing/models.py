@@ -2,7 +2,7 @@
 
 Kept after a user is deleted (accounting law): `invoices` and `payments`, keyed by the user id
 only, with no name or e-mail, and the `customers` row reduced to ids and `erased_at`. Everything
-else about the user is erased (see service.erase_user).
+else about the user is erased (see service/customers.py, erase_user).
 """
 
 from __future__ import annotations

@@ -5,12 +5,20 @@ the two must agree (the fake Stripe in the dev stack is set up from this table).
 mean unlimited. Metered features reset every billing period; standing limits cap a count the
 owning service keeps (connected accounts in social, job alerts in jobs), which it compares with
 `GetEntitlements` itself.
+
+The plans' names are the proto's (`Plan.PLAN_PRO` is "pro", career_kit.conversions.EnumNames):
+a plan here without a value there, or the other way round, stops the service at import.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from career.billing.v1 import events_pb2
+from career_kit.conversions import EnumNames
+
+PLAN_NAMES = EnumNames(events_pb2.Plan, "PLAN_")
 
 FREE, PRO, PREMIUM = "free", "pro", "premium"
 PAID_PLANS = (PRO, PREMIUM)
@@ -61,6 +69,10 @@ PLANS: dict[str, Plan] = {
                 JOB_ALERTS: 100},
         premium_templates=True, api_access=True, rate_limit_tier=5),
 }
+
+if set(PLANS) != set(PLAN_NAMES.names):
+    raise RuntimeError(f"billing's plans {sorted(PLANS)} are not the proto's Plan values "
+                       f"{sorted(PLAN_NAMES.names)}")
 
 
 @dataclass(frozen=True)

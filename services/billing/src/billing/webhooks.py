@@ -11,7 +11,7 @@ applying failed, after a full rollback, so the provider retries.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
 
 from prometheus_client import Counter
 from starlette.requests import Request
@@ -19,10 +19,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from billing.provider_events import ProviderEvents
-from billing.providers.base import InvalidWebhook, ProviderError
+from billing.providers.base import InvalidWebhook, ProviderError, SubscriptionProvider
 from career_kit import context
-from career_kit.db import Database
 from career_kit.ops_http import problem_response
+from career_kit.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ WEBHOOKS = Counter("billing_webhook_events_total", "Webhook deliveries by outcom
                    ["provider", "outcome"])
 
 
-def webhook_routes(db: Database, handlers: ProviderEvents,
-                   providers: dict[str, Any]) -> list[Route]:
+def webhook_routes(unit: UnitOfWork, handlers: ProviderEvents,
+                   providers: Mapping[str, SubscriptionProvider]) -> list[Route]:
     async def receive(request: Request, provider_name: str) -> Response:
         # One correlation id for the whole delivery (the gateway's request id when it came
         # through the gateway): the provider calls, the outbox events and every log line.
@@ -63,8 +63,7 @@ def webhook_routes(db: Database, handlers: ProviderEvents,
             return problem_response(503, "cannot verify the webhook now",
                                     instance=request.url.path)
         try:
-            async with db.transaction() as session:
-                outcome = await handlers.handle(session, event)
+            outcome = await unit(lambda session: handlers.handle(session, event))
         except Exception:
             WEBHOOKS.labels(provider_name, "failed").inc()
             log.exception("webhook handling failed; the provider will redeliver",

@@ -13,7 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-# Normalised subscription statuses (Stripe's names; PayPal's are mapped onto them).
+from career.billing.v1 import events_pb2
+from career_kit.conversions import EnumNames
+
+# Normalised subscription statuses (Stripe's names; PayPal's are mapped onto them), the names of
+# the proto's SubscriptionStatus values: a status without a value there stops us at import.
+STATUS_NAMES = EnumNames(events_pb2.SubscriptionStatus, "SUBSCRIPTION_STATUS_")
 INCOMPLETE = "incomplete"
 TRIALING = "trialing"
 ACTIVE = "active"
@@ -21,6 +26,9 @@ PAST_DUE = "past_due"
 UNPAID = "unpaid"
 CANCELED = "canceled"
 STATUSES = (INCOMPLETE, TRIALING, ACTIVE, PAST_DUE, UNPAID, CANCELED)
+if set(STATUSES) != set(STATUS_NAMES.names):
+    raise RuntimeError(f"subscription statuses {sorted(STATUSES)} are not the proto's "
+                       f"SubscriptionStatus values {sorted(STATUS_NAMES.names)}")
 
 
 class ProviderError(Exception):
