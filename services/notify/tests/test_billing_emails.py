@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import uuid
 from datetime import UTC, datetime
 
@@ -16,11 +15,8 @@ from nats.js.errors import NotFoundError
 from career.billing.v1 import events_pb2
 from career.common.v1.money_pb2 import Money
 from career_kit.events import Event
-from career_kit.events.connection import connect_nats
 from career_kit.events.envelope import H_NATS_MSG_ID
 from career_kit.events.streams import stream_for, subject_for
-from career_kit.service import ServiceRuntime
-from notify.main import compose
 from notify.templates import format_money
 
 PERIOD_END = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)
@@ -57,10 +53,9 @@ def payment_failed(email: str, language: str = "en", *, will_retry: bool = True
 
 
 @pytest.fixture
-def notify_settings(make_settings, catcher):
+def notify_overrides(catcher):
     """These tests read the mail from the SMTP catcher."""
-    return make_settings(email_provider="smtp",
-                         smtp_host="127.0.0.1", smtp_port=catcher.smtp_port)
+    return {"email_provider": "smtp", "smtp_host": "127.0.0.1", "smtp_port": catcher.smtp_port}
 
 
 async def deliver_twice(notify, event_type: str, data) -> Event:
@@ -192,41 +187,25 @@ async def test_event_without_recipient_address_is_acked_and_skipped(notify, catc
     assert record.event_id == str(event.id) and record.user_id == data.user_id
 
 
-async def test_notify_started_before_billing_declares_its_streams(db, make_settings, catcher,
-                                                                  infra, eventually):
+async def test_notify_started_before_billing_declares_its_streams(notify, catcher, eventually):
     """The real runtime, on a NATS where billing never declared anything: notify creates the
     subscription and payment streams, consumes from them, and leaves payment.succeeded alone."""
-    settings = make_settings(email_provider="smtp", smtp_host="127.0.0.1",
-                             smtp_port=catcher.smtp_port, shutdown_grace_seconds=2.0)
-    namespace = settings.platform.events_namespace
-    nc = await connect_nats(infra.nats_url, "notify-tests-billing")
-    js = nc.jetstream()
-    stop = asyncio.Event()
-    serving = asyncio.create_task(ServiceRuntime(settings, compose).serve(stop))
-    try:
-        async def consumers_on(domain: str) -> set[str]:
-            with contextlib.suppress(NotFoundError):
-                return {c.name for c in await js.consumers_info(stream_for(domain, namespace))}
-            return set()
+    async def consumers_on(domain: str) -> set[str]:
+        with contextlib.suppress(NotFoundError):
+            return {c.name for c in
+                    await notify.js.consumers_info(stream_for(domain, notify.namespace))}
+        return set()
 
-        assert await eventually(lambda: consumers_on("subscription")) == {
-            "notify-subscription-started", "notify-subscription-cancelled"}
-        assert await eventually(lambda: consumers_on("payment")) == {"notify-payment-failed"}
+    assert await eventually(lambda: consumers_on("subscription")) == {
+        "notify-subscription-started", "notify-subscription-cancelled"}
+    assert await eventually(lambda: consumers_on("payment")) == {"notify-payment-failed"}
 
-        event = Event("payment.failed", payment_failed("late@example.com"))
-        headers = {**event.headers("billing"), H_NATS_MSG_ID: str(event.id)}
-        await js.publish(subject_for(event.type, namespace), event.data.SerializeToString(),
-                         headers=headers)
-        [mail] = await eventually(lambda: catcher.messages(to="late@example.com"))
-        assert "payment of €12.00" in mail.text
-    finally:
-        stop.set()
-        await asyncio.wait_for(serving, 30)
-        # serve() installed handlers that set our (finished) stop event; give Ctrl-C back.
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
-        await nc.close()
+    event = Event("payment.failed", payment_failed("late@example.com"))
+    headers = {**event.headers("billing"), H_NATS_MSG_ID: str(event.id)}
+    await notify.js.publish(subject_for(event.type, notify.namespace),
+                            event.data.SerializeToString(), headers=headers)
+    [mail] = await eventually(lambda: catcher.messages(to="late@example.com"))
+    assert "payment of €12.00" in mail.text
 
 
 @pytest.mark.parametrize(("money", "shown"), [

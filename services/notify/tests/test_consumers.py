@@ -22,15 +22,14 @@ def verification(email: str, language: str = "en", token: str = "tok-123"
 
 
 @pytest.fixture
-def notify_settings(make_settings, catcher):
+def notify_overrides(catcher):
     """These tests read the mail from the SMTP catcher."""
-    return make_settings(email_provider="smtp",
-                         smtp_host="127.0.0.1", smtp_port=catcher.smtp_port)
+    return {"email_provider": "smtp", "smtp_host": "127.0.0.1", "smtp_port": catcher.smtp_port}
 
 
 async def test_verification_request_mails_the_link(notify, catcher, eventually, app_url):
     event = await notify.publish("user.email_verification_requested",
-                                 verification("ann@example.com"))
+                                 verification("ann@example.com"), source="auth")
     [mail] = await eventually(lambda: catcher.messages(to="ann@example.com"))
     link = f"{app_url}/verify-email?token=tok-123"
     assert link in mail.text and link in mail.html
@@ -43,10 +42,10 @@ async def test_verification_request_mails_the_link(notify, catcher, eventually, 
 
 async def test_redelivered_event_sends_nothing_twice(notify, catcher, eventually, app_url):
     event = await notify.publish("user.email_verification_requested",
-                                 verification("bob@example.com"))
+                                 verification("bob@example.com"), source="auth")
     await eventually(lambda: catcher.messages(to="bob@example.com"))
     # The same envelope again, past JetStream's de-duplication: the inbox must stop it.
-    seq = await notify.republish(event, dedupe=False)
+    seq = await notify.republish(event, dedupe=False, source="auth")
     await eventually(lambda: notify.acked_up_to(event.type, seq))
     assert len(catcher.messages(to="bob@example.com")) == 1
     [row] = await notify.rows("SELECT attempts FROM sent_emails WHERE event_id = :id",
@@ -56,7 +55,7 @@ async def test_redelivered_event_sends_nothing_twice(notify, catcher, eventually
 
 async def test_spanish_user_gets_the_spanish_template(notify, catcher, eventually, app_url):
     await notify.publish("user.registered", events_pb2.UserRegistered(
-        user_id="u-es", email="eva@example.com", name="Eva", language="es"))
+        user_id="u-es", email="eva@example.com", name="Eva", language="es"), source="auth")
     [mail] = await eventually(lambda: catcher.messages(to="eva@example.com"))
     assert mail.subject == "Bienvenido a Career Tools"
     assert "Hola Eva" in mail.text
@@ -64,7 +63,8 @@ async def test_spanish_user_gets_the_spanish_template(notify, catcher, eventuall
 
 async def test_unknown_language_falls_back_to_english(notify, catcher, eventually, app_url):
     await notify.publish("user.password_reset_requested", events_pb2.PasswordResetRequested(
-        user_id="u-de", email="dirk@example.com", name="Dirk", language="de", token="r-1"))
+        user_id="u-de", email="dirk@example.com", name="Dirk", language="de", token="r-1"),
+        source="auth")
     [mail] = await eventually(lambda: catcher.messages(to="dirk@example.com"))
     assert mail.subject == "Reset your Career Tools password"
     assert f"{app_url}/reset-password?token=r-1" in mail.text
@@ -72,10 +72,11 @@ async def test_unknown_language_falls_back_to_english(notify, catcher, eventuall
 
 async def test_deleted_user_loses_sent_email_records(notify, catcher, eventually, app_url):
     data = verification("del@example.com")
-    await notify.publish("user.email_verification_requested", data)
+    await notify.publish("user.email_verification_requested", data, source="auth")
     await eventually(lambda: notify.rows(
         "SELECT 1 FROM sent_emails WHERE user_id = :u AND status = 'sent'", u=data.user_id))
-    await notify.publish("user.deleted", events_pb2.UserDeleted(user_id=data.user_id))
+    await notify.publish("user.deleted", events_pb2.UserDeleted(user_id=data.user_id),
+                         source="auth")
     await eventually(lambda: notify.rows(
         "SELECT 1 FROM event_inbox WHERE event_type = 'user.deleted'"))
     assert await notify.rows("SELECT 1 FROM sent_emails WHERE user_id = :u",
@@ -84,14 +85,14 @@ async def test_deleted_user_loses_sent_email_records(notify, catcher, eventually
 
 class TestWithResend:
     @pytest.fixture
-    def notify_settings(self, make_settings, providers):
-        return make_settings(email_provider="resend",
-                             resend_api_key=providers.resend_key, resend_base_url=providers.url)
+    def notify_overrides(self, providers):
+        return {"email_provider": "resend", "resend_api_key": providers.resend_key,
+                "resend_base_url": providers.url}
 
     async def test_two_503s_then_success_sends_once(self, notify, providers, eventually, app_url):
         providers.fail_next(2, 503)
         event = await notify.publish("user.email_verification_requested",
-                                     verification("retry@example.com"))
+                                     verification("retry@example.com"), source="auth")
         [row] = await eventually(lambda: notify.rows(
             "SELECT attempts, provider_message_id FROM sent_emails "
             "WHERE event_id = :id AND status = 'sent'", id=event.id))
@@ -140,7 +141,7 @@ async def test_a_sign_up_with_a_taken_address_tells_its_owner(
 ) -> None:
     address = f"owner-{language}@example.com"
     await notify.publish("user.sign_up_attempted", events_pb2.SignUpAttempted(
-        user_id=str(uuid.uuid4()), email=address, name="Grace", language=language))
+        user_id=str(uuid.uuid4()), email=address, name="Grace", language=language), source="auth")
     [mail] = await eventually(lambda: catcher.messages(to=address))
     assert mail.subject == subject
     assert phrase in mail.text and "Grace" in mail.html

@@ -4,7 +4,7 @@ from blog.config import Settings
 from career_kit.service import Components, Resources, ServiceRuntime
 
 
-def compose(resources: Resources) -> Components:
+def compose(resources: Resources[Settings]) -> Components:
     """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
     return Components()
 

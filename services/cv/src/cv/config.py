@@ -2,16 +2,11 @@
 
 from typing import ClassVar
 
-from pydantic_settings import SettingsConfigDict
-
-from career_kit.settings import ServiceSettings
+from career_kit.settings import ServiceSettings, service_config
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="CV_", env_file=".env", extra="ignore")
+    model_config = service_config("cv")
 
     service_name: ClassVar[str] = "cv"
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/career_cv"
-    grpc_port: int = 50052
-    http_port: int = 8102

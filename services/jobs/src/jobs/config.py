@@ -2,16 +2,11 @@
 
 from typing import ClassVar
 
-from pydantic_settings import SettingsConfigDict
-
-from career_kit.settings import ServiceSettings
+from career_kit.settings import ServiceSettings, service_config
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="JOBS_", env_file=".env", extra="ignore")
+    model_config = service_config("jobs")
 
     service_name: ClassVar[str] = "jobs"
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/career_jobs"
-    grpc_port: int = 50053
-    http_port: int = 8103

@@ -6,9 +6,8 @@ Provider secrets keep the providers' usual names (RESEND_API_KEY, SENDGRID_API_K
 from typing import ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
-from career_kit.settings import ServiceSettings
+from career_kit.settings import ServiceSettings, service_config
 
 EmailProvider = Literal["resend", "sendgrid", "mailgun", "ses", "smtp"]
 
@@ -19,14 +18,10 @@ def _unprefixed(name: str) -> AliasChoices:
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="NOTIFY_", env_file=".env", extra="ignore",
-                                      populate_by_name=True)
+    model_config = service_config("notify", populate_by_name=True)
 
     service_name: ClassVar[str] = "notify"
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/career_notify"
-    grpc_port: int = 50056
-    http_port: int = 8106
 
     # Which provider sends e-mail; unset: resend when RESEND_API_KEY is set, else smtp.
     email_provider: EmailProvider | None = None

@@ -11,19 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from career.auth.v1 import events_pb2
 from career.billing.v1 import events_pb2 as billing_pb2
+from career_kit.conversions import EnumNames
 from career_kit.events import Subscription
 from career_kit.events.envelope import ReceivedEvent
-from notify.repository import SentEmailRepository
+from notify.repository import SentEmails
 from notify.service import EmailNotifier
 from notify.templates import format_money
 
 log = logging.getLogger(__name__)
 
 BILLING_SETTINGS_PATH = "/settings/billing"
-# Product names, the same in every language. A plan this build does not know yet shows no name
-# rather than failing the e-mail.
-PLAN_NAMES = {billing_pb2.PLAN_FREE: "Free", billing_pb2.PLAN_PRO: "Pro",
-              billing_pb2.PLAN_PREMIUM: "Premium"}
+# Plans by the proto's names; shown capitalised ("Pro"), the product name in every language. A
+# plan this build does not know yet shows no name rather than failing the e-mail.
+PLANS = EnumNames(billing_pb2.Plan, "PLAN_")
+
+
+def plan_name(value: int) -> str:
+    return (PLANS.name_of(value) or "").capitalize()
 
 
 def _expires(message) -> str:
@@ -82,7 +86,7 @@ class UserEmailConsumers:
 
     async def on_user_deleted(self, session: AsyncSession, event: ReceivedEvent) -> None:
         data = event.parse(events_pb2.UserDeleted)
-        await SentEmailRepository(session).delete_for_user(data.user_id)
+        await SentEmails(session).delete_for_user(data.user_id)
 
     def subscriptions(self, *, backoff: list[float], max_deliver: int) -> list[Subscription]:
         mail = {"backoff": tuple(backoff), "max_deliver": max_deliver}
@@ -124,7 +128,7 @@ class BillingEmailConsumers:
     async def on_subscription_started(self, session: AsyncSession, event: ReceivedEvent) -> None:
         data = event.parse(billing_pb2.SubscriptionStarted)
         await self._mail(event, data, "subscription_confirmed", {
-            "plan": PLAN_NAMES.get(data.plan, ""), "price": _money(data, "price"),
+            "plan": plan_name(data.plan), "price": _money(data, "price"),
             "next_billing_date": _date(data, "current_period_end"),
             "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
 
@@ -132,7 +136,7 @@ class BillingEmailConsumers:
                                         event: ReceivedEvent) -> None:
         data = event.parse(billing_pb2.SubscriptionCancelled)
         await self._mail(event, data, "subscription_cancelled", {
-            "plan": PLAN_NAMES.get(data.plan, ""), "at_period_end": data.at_period_end,
+            "plan": plan_name(data.plan), "at_period_end": data.at_period_end,
             "ends_at": _date(data, "ends_at"),
             "link": self.notifier.app_link(BILLING_SETTINGS_PATH)})
 

@@ -7,10 +7,10 @@ from notify.email import build_sender
 from notify.service import EmailNotifier
 
 
-def compose(resources: Resources) -> Components:
-    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
+def compose(resources: Resources[Settings]) -> Components:
+    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes); the
+    EmailNotifier is the domain the service's tests reach (`Components.domain`)."""
     settings = resources.settings
-    assert isinstance(settings, Settings)
     notifier = EmailNotifier(resources.db, build_sender(settings),
                              sender_address=settings.email_from,
                              app_base_url=settings.app_base_url)
@@ -19,7 +19,7 @@ def compose(resources: Resources) -> Components:
     return Components(subscriptions=[
         *UserEmailConsumers(notifier).subscriptions(**retries),
         *BillingEmailConsumers(notifier).subscriptions(**retries),
-    ])
+    ], domain=notifier)
 
 
 def main() -> None:

@@ -6,14 +6,13 @@ import uuid
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from career_kit.repository import Repository
 from notify.models import SentEmail
 
 
-class SentEmailRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class SentEmails(Repository):
+    """The e-mails notify sent or is sending, one row per (event, template)."""
 
     async def claim(self, *, event_id: uuid.UUID, template: str, user_id: str | None,
                     recipient: str, language: str, provider: str) -> SentEmail:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from career_kit.db import Database
 from notify.email import EmailSender, OutgoingEmail, PermanentSendError, TransientSendError
-from notify.repository import SentEmailRepository
+from notify.repository import SentEmails
 from notify.templates import EmailTemplates
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class EmailNotifier:
         rendered = self.templates.render(template, language, app_url=self.app_base_url,
                                          **context)
         async with self.db.transaction() as session:
-            row = await SentEmailRepository(session).claim(
+            row = await SentEmails(session).claim(
                 event_id=event_id, template=template, user_id=user_id, recipient=recipient,
                 language=rendered.language, provider=self.sender.name)
             if row.status != "pending":
@@ -61,7 +61,7 @@ class EmailNotifier:
             provider_id = await self.sender.send(message)
         except TransientSendError as exc:
             async with self.db.transaction() as session:
-                await SentEmailRepository(session).mark_attempt_failed(row_id, str(exc),
+                await SentEmails(session).mark_attempt_failed(row_id, str(exc),
                                                                        final=False)
             raise
         except PermanentSendError as exc:
@@ -69,10 +69,10 @@ class EmailNotifier:
                                                          "template": template,
                                                          "error": str(exc)})
             async with self.db.transaction() as session:
-                await SentEmailRepository(session).mark_attempt_failed(row_id, str(exc),
+                await SentEmails(session).mark_attempt_failed(row_id, str(exc),
                                                                        final=True)
             return
         async with self.db.transaction() as session:
-            await SentEmailRepository(session).mark_sent(row_id, provider_id)
+            await SentEmails(session).mark_sent(row_id, provider_id)
         log.info("e-mail sent", extra={"event_id": str(event_id), "template": template,
                                        "provider": self.sender.name})
