@@ -1,33 +1,30 @@
-"""gRPC clients of the seven services: one channel each, built by the kit, owned by the app.
+"""gRPC clients of the services: one channel each, built by the kit, owned by the app.
 
 The kit's channels send the correlation id, the caller and the internal token with every call,
-apply the deadline and retry health checks. Domain routers take `ClientsDep` and call the typed
-stub of their service (`clients.cv.SomeRpc(...)`) once that service has RPCs.
+apply the deadline and retry health checks. Which services there are, and the generated stub of
+each, come from the service registry (career_kit.registry). Domain routers take `ClientsDep`
+and call their service's stub by its name (`clients.cv.SomeRpc(...)`) once it has RPCs.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 import grpc
 from fastapi import Depends, Request
 from grpc_health.v1 import health_pb2_grpc
 
-from career.auth.v1 import auth_pb2_grpc
-from career.billing.v1 import billing_pb2_grpc
-from career.blog.v1 import blog_pb2_grpc
-from career.cv.v1 import cv_pb2_grpc
-from career.jobs.v1 import jobs_pb2_grpc
-from career.notify.v1 import notify_pb2_grpc
-from career.social.v1 import social_pb2_grpc
+from career_kit import registry
 from career_kit.grpc.client import create_channel
 from gateway.config import SERVICE_NAMES, GatewaySettings
 
 
 class ServiceClients:
-    """A channel, a health stub and the domain stub for every service."""
+    """A channel, a health stub and the domain stub for every service; the domain stub is
+    the attribute named after its service (`clients.auth` is career.auth.v1's
+    AuthServiceStub), as `stub(name)` returns it too."""
 
     def __init__(self, targets: Mapping[str, str], *, internal_secret: str,
                  default_timeout: float) -> None:
@@ -40,13 +37,17 @@ class ServiceClients:
         }
         self._health = {name: health_pb2_grpc.HealthStub(channel)
                         for name, channel in self._channels.items()}
-        self.auth = auth_pb2_grpc.AuthServiceStub(self._channels["auth"])
-        self.cv = cv_pb2_grpc.CvServiceStub(self._channels["cv"])
-        self.jobs = jobs_pb2_grpc.JobsServiceStub(self._channels["jobs"])
-        self.social = social_pb2_grpc.SocialServiceStub(self._channels["social"])
-        self.billing = billing_pb2_grpc.BillingServiceStub(self._channels["billing"])
-        self.notify = notify_pb2_grpc.NotifyServiceStub(self._channels["notify"])
-        self.blog = blog_pb2_grpc.BlogServiceStub(self._channels["blog"])
+        self._stubs: dict[str, Any] = {
+            service.name: service.stub_class()(self._channels[service.name])
+            for service in registry.SERVICES
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are not ordinary attributes: the services' stubs.
+        stubs = self.__dict__.get("_stubs", {})
+        if name in stubs:
+            return stubs[name]
+        raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> ServiceClients:
@@ -57,6 +58,10 @@ class ServiceClients:
     def channel(self, service: str) -> grpc.aio.Channel:
         """The channel to `service` (KeyError for a name that is not one of SERVICE_NAMES)."""
         return self._channels[service]
+
+    def stub(self, service: str) -> Any:
+        """The generated stub of `service` (its registry row names the class)."""
+        return self._stubs[service]
 
     def health(self, service: str) -> health_pb2_grpc.HealthStub:
         """The grpc.health.v1 stub of `service`."""

@@ -3,23 +3,45 @@
 The Helm chart sets the same names (GATEWAY_<SERVICE>_GRPC_TARGET, GATEWAY_<SERVICE>_WEBHOOK_URL,
 GATEWAY_CORS_ORIGINS as a comma-separated list, GATEWAY_SPA_BASE_URL, GATEWAY_MAX_BODY_BYTES,
 GATEWAY_HTTP_PORT, GATEWAY_METRICS_PORT).
+
+The per-service settings come from the service registry (career_kit.registry): a gRPC target
+for every service and a webhook URL for each that receives webhooks, defaulting to the ports
+the local stack runs them on. Read them with `grpc_targets()` and `webhook_url(service)`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from career_kit import registry
 from career_kit.settings import PlatformSettings
 
 # Every service the gateway talks to, in the order reports list them.
-SERVICE_NAMES: tuple[str, ...] = ("auth", "cv", "jobs", "social", "billing", "notify", "blog")
+SERVICE_NAMES: tuple[str, ...] = registry.NAMES
 
 
-class GatewaySettings(BaseSettings):
+def _service_address_fields() -> dict[str, Any]:
+    """`<name>_grpc_target` for every service (GATEWAY_<NAME>_GRPC_TARGET) and
+    `<name>_webhook_url` for those that receive webhooks (their HTTP server)."""
+    fields: dict[str, Any] = {}
+    for service in registry.SERVICES:
+        fields[f"{service.name}_grpc_target"] = (str, f"127.0.0.1:{service.grpc_port}")
+        if service.receives_webhooks:
+            fields[f"{service.name}_webhook_url"] = (str, f"http://127.0.0.1:{service.http_port}")
+    return fields
+
+
+# Generated rather than written out, so that a service added to the registry has its settings
+# here without an edit; GatewaySettings' model_config gives them the GATEWAY_ prefix.
+_ServiceAddresses = create_model("_ServiceAddresses", __base__=BaseSettings,
+                                 __module__=__name__, **_service_address_fields())
+
+
+class GatewaySettings(_ServiceAddresses):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
 
     host: str = "0.0.0.0"
@@ -54,18 +76,6 @@ class GatewaySettings(BaseSettings):
     rate_limits_enabled: bool = True
     rate_limit_tier_multipliers: dict[str, float] = Field(
         default_factory=lambda: {"free": 1.0, "pro": 5.0, "premium": 10.0, "admin": 100.0})
-
-    auth_grpc_target: str = "127.0.0.1:50051"
-    cv_grpc_target: str = "127.0.0.1:50052"
-    jobs_grpc_target: str = "127.0.0.1:50053"
-    social_grpc_target: str = "127.0.0.1:50054"
-    billing_grpc_target: str = "127.0.0.1:50055"
-    notify_grpc_target: str = "127.0.0.1:50056"
-    blog_grpc_target: str = "127.0.0.1:50057"
-
-    # HTTP ports of the services that receive third-party webhooks (their ops server).
-    billing_webhook_url: str = "http://127.0.0.1:8105"
-    social_webhook_url: str = "http://127.0.0.1:8104"
 
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
@@ -104,3 +114,10 @@ class GatewaySettings(BaseSettings):
     def grpc_targets(self) -> dict[str, str]:
         """Service name -> host:port of its gRPC server."""
         return {name: getattr(self, f"{name}_grpc_target") for name in SERVICE_NAMES}
+
+    def webhook_url(self, service: str) -> str:
+        """Base URL of the HTTP server where `service` receives third-party webhooks (its ops
+        server); KeyError for a service that receives none."""
+        if not registry.BY_NAME[service].receives_webhooks:
+            raise KeyError(f"{service} receives no webhooks")
+        return getattr(self, f"{service}_webhook_url")

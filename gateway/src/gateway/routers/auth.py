@@ -1,6 +1,6 @@
 """/auth: sign-up and e-mail verification, sign-in, token refresh, sign-out, password reset and
-change, the signed-in user (profile, deletion) and their sessions, and the public keys
-(/.well-known/jwks.json). Everything is the auth service's gRPC API.
+change, the signed-in user (profile, deletion), their sessions and security activity, and the
+public keys (/.well-known/jwks.json). Everything is the auth service's gRPC API.
 
 The SPA keeps the access token in memory and never sees the refresh token: login and refresh
 set it in an httpOnly, Secure, SameSite=Strict cookie limited to /auth, together with a CSRF
@@ -49,9 +49,9 @@ from fastapi import APIRouter, Body, Request, Response, status
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from career.auth.v1 import auth_pb2
-from career_kit.conversions import datetime_of
 from gateway.access_tokens import CurrentCaller, VerifiedToken, current_token
 from gateway.clients import ClientsDep
+from gateway.conversions import PageSize, PageToken, datetime_of, page_request
 from gateway.deps import SettingsDep
 from gateway.problems import Problem
 from gateway.ratelimit import (
@@ -76,6 +76,7 @@ from gateway.routers.auth_schemas import (
     RegisterIn,
     RegisterOut,
     ResetPasswordIn,
+    SecurityEventsOut,
     SessionOut,
     TokenOut,
     TwoFactorCodeIn,
@@ -86,6 +87,7 @@ from gateway.routers.auth_schemas import (
     UpdateMeIn,
     UserOut,
     VerifyEmailIn,
+    security_events_out,
     token_out,
     user_out,
 )
@@ -269,6 +271,17 @@ async def sessions(caller: CurrentCaller, clients: ClientsDep) -> list[SessionOu
 async def revoke_session(session_id: str, caller: CurrentCaller, clients: ClientsDep) -> Response:
     await clients.auth.RevokeSession(auth_pb2.RevokeSessionRequest(session_id=session_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/security-events", response_model=SecurityEventsOut,
+            summary="The signed-in user's security activity, newest first")
+async def security_events(caller: CurrentCaller, clients: ClientsDep,
+                          page_size: PageSize = 20,
+                          page_token: PageToken = None) -> SecurityEventsOut:
+    """Sign-ins, failed attempts, lockouts, sign-outs, password and two-factor changes, linked
+    identities: what the account's owner needs to spot someone else's use of it."""
+    return security_events_out(await clients.auth.ListSecurityEvents(
+        auth_pb2.ListSecurityEventsRequest(page=page_request(page_size, page_token))))
 
 
 @router.post("/auth/verify-email", response_model=UserOut,

@@ -1,5 +1,6 @@
 """The JSON shapes of /auth (requests and answers) and the conversions from auth's protobuf
-messages to them; oauth.py answers with some of the same."""
+messages to them; oauth.py answers with some of the same. Times and the names of the proto's
+enums come from gateway/conversions.py, like every router's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from career.auth.v1 import auth_pb2
-from career_kit.conversions import datetime_of
+from gateway.conversions import TIERS, datetime_of
 
 
 class Preferences(BaseModel):
@@ -112,6 +113,27 @@ class SessionOut(BaseModel):
     ip: str
 
 
+class SecurityEventOut(BaseModel):
+    id: str
+    kind: str = Field(examples=["login_succeeded"])
+    ip: str = Field(examples=["203.0.113.7"])
+    created_at: datetime | None
+
+
+class SecurityEventsOut(BaseModel):
+    events: list[SecurityEventOut]
+    next_page_token: str | None = Field(
+        description="Pass as `page_token` for the next (older) page; null on the last")
+
+
+def security_events_out(reply: auth_pb2.ListSecurityEventsResponse) -> SecurityEventsOut:
+    return SecurityEventsOut(
+        events=[SecurityEventOut(id=e.id, kind=e.kind, ip=e.ip,
+                                 created_at=datetime_of(e, "created_at"))
+                for e in reply.events],
+        next_page_token=reply.page.next_page_token or None)
+
+
 class LogoutAllOut(BaseModel):
     revoked_sessions: int
 
@@ -204,7 +226,8 @@ def user_out(user: auth_pb2.User) -> UserOut:
     p = user.preferences
     return UserOut(
         id=user.id, email=user.email, name=user.name,
-        tier=auth_pb2.Tier.Name(user.tier).removeprefix("TIER_").lower(),
+        # Auth always sets a tier; TIER_UNSPECIFIED keeps the answer it has always had.
+        tier=TIERS.name_of(user.tier) or "unspecified",
         roles=list(user.roles), email_verified=user.HasField("email_verified_at"),
         preferences=Preferences(email_notifications=p.email_notifications,
                                 job_alerts=p.job_alerts, newsletter=p.newsletter,

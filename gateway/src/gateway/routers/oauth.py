@@ -40,9 +40,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
 from career.auth.v1 import auth_pb2
-from career_kit.conversions import datetime_of
 from gateway.access_tokens import CurrentCaller
 from gateway.clients import ClientsDep
+from gateway.conversions import datetime_of
 from gateway.deps import SettingsDep
 from gateway.problems import Problem, grpc_problem_type, http_status_for
 from gateway.routers.auth_schemas import (

@@ -55,21 +55,21 @@ SOCIAL = "/webhooks/social/{path:path}"
              summary="Stripe webhooks, forwarded to the billing service")
 async def stripe_webhook(path: str, request: Request, http: WebhookHttpDep,
                          settings: SettingsDep) -> Response:
-    return await forward(request, http, settings.billing_webhook_url, "/webhooks/stripe/", path)
+    return await forward(request, http, settings.webhook_url("billing"), "/webhooks/stripe/", path)
 
 
 @router.post(STRIPE_ROOT, operation_id="forward_stripe_webhook_root",
              summary="Stripe webhooks (the endpoint's main path), forwarded to billing")
 async def stripe_webhook_root(request: Request, http: WebhookHttpDep,
                               settings: SettingsDep) -> Response:
-    return await forward(request, http, settings.billing_webhook_url, "/webhooks/stripe", "")
+    return await forward(request, http, settings.webhook_url("billing"), "/webhooks/stripe", "")
 
 
 @router.post(PAYPAL, operation_id="forward_paypal_webhook",
              summary="PayPal webhooks, forwarded to the billing service")
 async def paypal_webhook(request: Request, http: WebhookHttpDep,
                          settings: SettingsDep) -> Response:
-    return await forward(request, http, settings.billing_webhook_url, "/webhooks/paypal", "")
+    return await forward(request, http, settings.webhook_url("billing"), "/webhooks/paypal", "")
 
 
 @router.post(SOCIAL, operation_id="forward_social_webhook",
@@ -78,7 +78,7 @@ async def paypal_webhook(request: Request, http: WebhookHttpDep,
             summary="Social platform verification GETs (Meta hub.challenge), forwarded")
 async def social_webhook(path: str, request: Request, http: WebhookHttpDep,
                          settings: SettingsDep) -> Response:
-    return await forward(request, http, settings.social_webhook_url, "/webhooks/social/", path)
+    return await forward(request, http, settings.webhook_url("social"), "/webhooks/social/", path)
 
 
 async def forward(request: Request, http: httpx.AsyncClient, base_url: str, prefix: str,
