@@ -239,3 +239,30 @@ def test_signing_up_with_a_taken_address_answers_as_for_a_new_one(new_browser, i
     assert owner.call("GET", "/auth/me", bearer=owner.access_token).json()["name"] == "Ada"
     assert new_browser().call("POST", "/auth/login", json={
         "email": fresh, "password": PASSWORD}).status_code == 200
+
+
+def test_a_user_reads_their_own_security_activity_a_page_at_a_time(gateway,
+                                                                   new_browser) -> None:
+    browser, other = new_browser(), new_browser()
+    email = _email()
+    browser.sign_up_and_in(email)
+    assert browser.login(email, "not the password").status_code == 401
+    assert browser.login(email).status_code == 200
+    other.sign_up_and_in(_email())
+
+    first = browser.call("GET", "/auth/security-events?page_size=2",
+                         bearer=browser.access_token)
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert [e["kind"] for e in page["events"]] == ["login_succeeded", "login_failed"]
+    rest = browser.call("GET", f"/auth/security-events?page_token={page['next_page_token']}",
+                        bearer=browser.access_token).json()
+    assert [e["kind"] for e in rest["events"]] == ["login_succeeded"]
+    assert rest["next_page_token"] is None
+    theirs = other.call("GET", "/auth/security-events", bearer=other.access_token).json()
+    assert len(theirs["events"]) == 1
+    assert browser.call("GET", "/auth/security-events").status_code == 401
+    bad = browser.call("GET", "/auth/security-events?page_token=nope",
+                       bearer=browser.access_token)
+    assert bad.status_code == 400
+    assert bad.headers["content-type"].startswith("application/problem+json")

@@ -2,114 +2,22 @@
 start (302 to the provider) -> the provider's redirect back -> the callback signs in and sends
 the browser on (303) to the SPA's /oauth/complete -> the SPA gets its access token from
 /auth/refresh with the cookie. The providers are devstack's fake identity provider and the SPA a
-static page server; this module runs its own platform whose auth service points at the fake
-(the session's shared stack knows no providers)."""
+static page server, both started with the session's platform, whose auth service points at the
+fake (tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
-import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Iterator
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pyotp
 import pytest
 
-from devstack.fakes.identity import FakeIdentityProvider
-from devstack.servers import free_port
-from devstack.stack import Stack, StackPorts
-
+from .conftest import PROVIDERS, StaticSpa
 from .conftest import Browser as BaseBrowser
-
-PROVIDERS = ("google", "linkedin", "x", "facebook")
-
-
-class StaticSpa:
-    """Stands where the SPA is served (GATEWAY_SPA_BASE_URL): answers every path with the same
-    page, as a single-page app's static host does, and remembers the paths browsers loaded."""
-
-    def __init__(self) -> None:
-        self.loaded: list[str] = []
-        loaded = self.loaded
-
-        class Page(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                loaded.append(self.path)
-                body = b"<!doctype html><title>Career Tools</title><div id=app></div>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StaticSpa:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[FakeIdentityProvider]:
-    with FakeIdentityProvider() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def spa() -> Iterator[StaticSpa]:
-    with StaticSpa() as static:
-        yield static
-
-
-@pytest.fixture(scope="module")
-def oauth_stack(infra, idp: FakeIdentityProvider, spa: StaticSpa) -> Iterator[Stack]:
-    ports = StackPorts.free()
-    gateway_url = f"http://127.0.0.1:{ports.gateway}"
-    env = {"AUTH_OAUTH_REDIRECT_BASE_URL": gateway_url, "GATEWAY_SPA_BASE_URL": spa.url}
-    for provider in PROVIDERS:
-        idp.register_client(provider, f"{provider}-app", f"{provider}-secret",
-                            [f"{gateway_url}/auth/oauth/{provider}/callback"])
-        env[f"AUTH_{provider.upper()}_CLIENT_ID"] = f"{provider}-app"
-        env[f"AUTH_{provider.upper()}_CLIENT_SECRET"] = f"{provider}-secret"
-    env["AUTH_GOOGLE_DISCOVERY_URL"] = idp.endpoints("google")["discovery"]
-    env["AUTH_LINKEDIN_DISCOVERY_URL"] = idp.endpoints("linkedin")["discovery"]
-    for provider in ("x", "facebook"):
-        endpoints = idp.endpoints(provider)
-        env[f"AUTH_{provider.upper()}_AUTHORIZATION_URL"] = endpoints["authorization_endpoint"]
-        env[f"AUTH_{provider.upper()}_TOKEN_URL"] = endpoints["token_endpoint"]
-        env[f"AUTH_{provider.upper()}_USERINFO_URL"] = endpoints["userinfo_endpoint"]
-    logs = Path(tempfile.mkdtemp(prefix="career-e2e-oauth-logs-"))
-    platform = Stack(infra.postgres_url, infra.nats_url, infra.redis_url, ports=ports,
-                     log_dir=logs, db_prefix="e2e_oauth_", events_namespace="e2eoauth",
-                     redis_key_prefix="e2e-oauth:", environment="test", extra_env=env)
-    assert platform.gateway_url == gateway_url
-    try:
-        platform.start(timeout=90)
-        yield platform
-    finally:
-        platform.stop()
-        platform.drop_databases()
-
-
-@pytest.fixture
-def gateway(oauth_stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=oauth_stack.gateway_url, timeout=10) as client:
-        yield client
 
 
 class Browser(BaseBrowser):
