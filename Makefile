@@ -25,11 +25,11 @@ run: install
 ## TEST_WORKERS processes (a test file per worker at a time; each worker starts its own servers).
 TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Everything but the end-to-end suite.
 test-fast: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/e2e
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --ignore=tests/e2e
 
 lint: install
 	$(PY) -m ruff check .

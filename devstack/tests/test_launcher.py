@@ -1,9 +1,9 @@
-"""`make run` (python -m devstack.run) as a developer runs it, against the session's servers:
-a killed service is reported and restarted while the gateway answers 503 problem+json for it,
-and SIGTERM with a service down stops everything and frees every port it used.
+"""`make run` (python -m devstack.run) as a developer runs it: it starts its own PostgreSQL,
+NATS and Redis and every process on the default ports and says where they are; a killed
+service is reported and restarted while the gateway answers 503 problem+json for it; Ctrl-C
+with a service down stops everything and frees every port it used.
 
-One launcher for the module (its start-up is most of the time), on free ports, with its own
-databases, events namespace and Redis key prefix, so it shares the servers with other tests."""
+One launcher for the module (its start-up is most of the time); the tests run in file order."""
 
 from __future__ import annotations
 
@@ -16,14 +16,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from devstack.stack import SERVICES, Stack, StackPorts
+from devstack.stack import SERVICES, StackPorts
 
 START_TIMEOUT = 180.0  # migrations and start-up of eight processes on a busy two-core machine
 STOP_WITHIN = 40.0  # the gateway's grace, then the services' (15 s each), at worst
@@ -35,6 +34,7 @@ class Launcher:
 
     def __init__(self, env: dict[str, str], cwd: Path, db_prefix: str) -> None:
         self.ports = StackPorts.from_env(env)
+        self.data_dir = cwd / "data"
         self.seen: set[int] = set()  # every child pid seen, by children() or in the output
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack.run", "--data-dir", str(cwd / "data"),
@@ -124,16 +124,16 @@ def _can_listen(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def launcher(infra) -> Iterator[Launcher]:
-    tag = uuid.uuid4().hex[:10]
-    ports = StackPorts.free()
-    env = {**os.environ, "POSTGRES_URL": infra.postgres_url, "NATS_URL": infra.nats_url,
-           "REDIS_URL": infra.redis_url, "EVENTS_NAMESPACE": f"t{tag}",
-           "REDIS_KEY_PREFIX": f"test:{tag}:", "LOG_LEVEL": "WARNING",
-           **{setting: str(port) for setting, port in ports.named().items()}}
-    db_prefix = f"launcher_{tag}_"
+def launcher() -> Iterator[Launcher]:
+    """`make run` without its install step, as a developer runs it: no server URLs (it starts
+    PostgreSQL, NATS and Redis from pip packages in its data folder), the default ports."""
+    taken = StackPorts.defaults().in_use()
+    if taken:
+        pytest.fail(f"`make run` needs its default ports; taken: {taken}")
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("POSTGRES_URL", "NATS_URL", "REDIS_URL")}
     with tempfile.TemporaryDirectory(prefix="career-launcher-") as root:
-        launcher = Launcher(env, Path(root), db_prefix)
+        launcher = Launcher(env, Path(root), "career_")
         try:
             launcher.wait_for(r"Career Tools is up in ", START_TIMEOUT + 30)
             yield launcher
@@ -149,8 +149,16 @@ def launcher(infra) -> Iterator[Launcher]:
             for pid in launcher.survivors():
                 os.kill(pid, signal.SIGKILL)
             launcher.process.stdout.close()
-            Stack(infra.postgres_url, infra.nats_url, infra.redis_url,
-                  db_prefix=db_prefix).drop_databases()
+
+
+def test_make_run_starts_its_servers_and_everything_and_prints_where(launcher) -> None:
+    output = launcher.output()
+    assert "API docs: http://127.0.0.1:8000/docs" in output, output
+    assert "Metrics:  http://127.0.0.1:9000/metrics" in output, output
+    ready = httpx.get("http://127.0.0.1:9000/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text
+    assert all(ready.json()["checks"][s] == "ok" for s in SERVICES), ready.json()
+    assert (launcher.data_dir / "postgres" / "PG_VERSION").exists()
 
 
 def _auth_state(gateway: httpx.Client, ops: httpx.Client) -> tuple[httpx.Response, dict]:
@@ -202,20 +210,21 @@ def test_a_killed_service_is_restarted_and_the_gateway_answers_503_meanwhile(lau
     assert launcher.process.poll() is None  # one crash stops nothing
 
 
-def test_sigterm_with_a_service_down_stops_everything_and_frees_every_port(launcher):
+def test_ctrl_c_with_a_service_down_stops_everything_and_frees_every_port(launcher):
     children = launcher.children()
     assert set(children) == {*SERVICES, "gateway"}
     already = len(launcher.lines)
     os.kill(children["auth"], signal.SIGKILL)
     launcher.wait_for(r"auth exited with -9 \(SIGKILL\)", 10, after=already)
 
+    # Ctrl-C (SIGINT); SIGTERM and SIGHUP take the same path in devstack.run.
     started = time.monotonic()
-    launcher.process.send_signal(signal.SIGTERM)
+    launcher.process.send_signal(signal.SIGINT)
     code = launcher.process.wait(STOP_WITHIN)
     took = time.monotonic() - started
     output = launcher.output()
     assert code == 0, output
-    assert "SIGTERM received." in output and output.endswith("Stopped."), output
+    assert "SIGINT received." in output and output.endswith("Stopped."), output
     assert took < STOP_WITHIN
     assert launcher.survivors() == []
     for pid in children.values():

@@ -180,7 +180,7 @@ async def serve_http(app: Any, gateway: GatewaySettings | None = None) -> AsyncI
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        server.request_exit()
         await task
 
 

@@ -4,17 +4,13 @@ RFC 9457 problem+json, the security headers on every answer, webhooks routed to 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
 import httpx
 import pytest
 
-from devstack.stack import SERVICES, StackPorts
+from devstack.stack import SERVICES
 
 PROBLEM = "application/problem+json"
 
@@ -103,51 +99,3 @@ def test_metrics_of_the_public_port_are_on_the_ops_port(gateway, gateway_ops) ->
     response = gateway_ops.get("/metrics")
     assert response.status_code == 200
     assert 'http_requests_total{method="GET",route="/healthz",status="200"}' in response.text
-
-
-def test_make_run_starts_everything_and_stops_on_ctrl_c(tmp_path, infra) -> None:
-    """`make run` without its install step: servers from pip packages in a data folder,
-    migrations, eight processes, the URLs printed, then Ctrl-C (SIGINT) stops it all."""
-    defaults = StackPorts.defaults()
-    for port in [defaults.gateway, defaults.gateway_metrics,
-                 *(p.grpc for p in defaults.services.values())]:
-        with httpx.Client() as client:
-            try:
-                client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
-                pytest.fail(f"port {port} is taken; `make run` needs its default ports")
-            except httpx.TransportError:
-                pass
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("POSTGRES_URL", "NATS_URL", "REDIS_URL")}
-    process = subprocess.Popen([sys.executable, "-m", "devstack.run", "--data-dir",
-                                str(tmp_path / "data")], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    try:
-        deadline = time.monotonic() + 90
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        output = "".join(lines)
-        assert "Career Tools is up" in output, output
-        assert "API docs: http://127.0.0.1:8000/docs" in output
-        assert "Metrics:  http://127.0.0.1:9000/metrics" in output
-        ready = httpx.get("http://127.0.0.1:9000/readyz", timeout=10)
-        assert ready.status_code == 200
-        assert all(ready.json()["checks"][s] == "ok" for s in SERVICES)
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=60)
-        assert process.returncode == 0, rest
-        assert "Stopped." in rest
-        with pytest.raises(httpx.TransportError):
-            httpx.get("http://127.0.0.1:8000/healthz", timeout=1)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()

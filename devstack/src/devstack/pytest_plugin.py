@@ -205,17 +205,28 @@ async def start_service(infra: Infra, migrated_database: Callable[[Path], str],
         yield start
 
 
-# The tests on the session's whole platform (tests/e2e's `stack` fixture, which starts eight
-# processes) run on one worker, so the platform starts once per run rather than once per worker.
-PLATFORM_GROUP = "platform"
+
+# The end-to-end tests run on one worker, so that the session's platform (tests/e2e's `stack`
+# fixture: eight processes) starts once per run rather than once per worker.
+E2E = "tests/e2e/"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With pytest-xdist (`--dist loadgroup`, as `make test` runs): each file's tests on one
-    worker (its module fixtures start once) and the platform's tests together, scheduled
-    first — they are the longest share of the run, and a long share started last would leave
-    the other worker idle at the end."""
-    for item in items:
-        group = PLATFORM_GROUP if "stack" in item.fixturenames else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: "stack" not in item.fixturenames)
+    """The end-to-end tests first: they are the longest share of the run, and a long share
+    started last would leave the other workers idle at the end."""
+    items.sort(key=lambda item: not item.nodeid.startswith(E2E))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (as `make test` runs) with tests/e2e counted as one file: each file's
+    tests on one worker (its module fixtures start once), every end-to-end test on one."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrPlatformScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return E2E if path.startswith(E2E) else path
+
+    return FileOrPlatformScheduling(config, log)

@@ -247,7 +247,7 @@ class BuiltService(Generic[S]):
             await self._grpc.stop(grace)
         self.relay.stop()
         if self._http is not None:
-            self._http.should_exit = True
+            self._http.request_exit()
         for task in self._tasks[3:]:  # background jobs loop forever: cancel them
             task.cancel()
         if self._tasks:

@@ -112,7 +112,10 @@ def billing_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def billing(start_service, stripe, billing_overrides) -> BillingHarness:
+async def billing(stripe, start_service, billing_overrides) -> BillingHarness:
+    # `stripe` first, so that it stops after the service: a webhook it is still delivering
+    # gets a refused connection at once, rather than billing's re-read of the subscription
+    # waiting out its timeout against a fake that is gone.
     http_port = free_port()
     stripe.set_webhook_url(f"http://127.0.0.1:{http_port}/webhooks/stripe")
     harness = await start_service(

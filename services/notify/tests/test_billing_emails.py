@@ -187,6 +187,10 @@ async def test_event_without_recipient_address_is_acked_and_skipped(notify, catc
     assert record.event_id == str(event.id) and record.user_id == data.user_id
 
 
+async def _equal(names, expected: set[str]) -> bool:
+    return await names == expected
+
+
 async def test_notify_started_before_billing_declares_its_streams(notify, catcher, eventually):
     """The real runtime, on a NATS where billing never declared anything: notify creates the
     subscription and payment streams, consumes from them, and leaves payment.succeeded alone."""
@@ -196,9 +200,11 @@ async def test_notify_started_before_billing_declares_its_streams(notify, catche
                     await notify.js.consumers_info(stream_for(domain, notify.namespace))}
         return set()
 
-    assert await eventually(lambda: consumers_on("subscription")) == {
-        "notify-subscription-started", "notify-subscription-cancelled"}
-    assert await eventually(lambda: consumers_on("payment")) == {"notify-payment-failed"}
+    subscription = {"notify-subscription-started", "notify-subscription-cancelled"}
+    payment = {"notify-payment-failed"}
+    # Each consumer appears when its loop subscribes: wait for the whole set.
+    assert await eventually(lambda: _equal(consumers_on("subscription"), subscription))
+    assert await eventually(lambda: _equal(consumers_on("payment"), payment))
 
     event = Event("payment.failed", payment_failed("late@example.com"))
     headers = {**event.headers("billing"), H_NATS_MSG_ID: str(event.id)}

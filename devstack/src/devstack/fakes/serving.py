@@ -11,6 +11,8 @@ import time
 import uvicorn
 from starlette.applications import Starlette
 
+from career_kit.ops_http import EmbeddedServer
+
 
 class ThreadedApp:
     """A Starlette app served by uvicorn on 127.0.0.1:<free port> in a daemon thread."""
@@ -18,7 +20,8 @@ class ThreadedApp:
     def __init__(self, app: Starlette, name: str) -> None:
         self.app = app
         self.name = name
-        self._server: uvicorn.Server | None = None
+        self._server: EmbeddedServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
 
@@ -31,11 +34,18 @@ class ThreadedApp:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off",
+        # The kit's embedded uvicorn: it stops as soon as asked (a fake starts and stops in
+        # most tests; uvicorn's own ticks would add a fifth of a second to each).
+        server = EmbeddedServer(uvicorn.Config(self.app, log_level="warning", lifespan="off",
                                                access_log=False))
         self._server = server
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[sock])), name=self.name, daemon=True)
+
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            await server.serve(sockets=[sock])
+
+        self._thread = threading.Thread(target=lambda: asyncio.run(serve()), name=self.name,
+                                        daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
@@ -46,10 +56,15 @@ class ThreadedApp:
     def stop(self) -> None:
         if self._server is None:
             return
+        if self._loop is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._server.request_exit)
+            except RuntimeError:  # the loop closed meanwhile: the server has stopped
+                pass
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._server = self._thread = None
+        self._server = self._thread = self._loop = None
 
     @property
     def url(self) -> str:

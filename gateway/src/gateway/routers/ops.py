@@ -123,5 +123,5 @@ async def serve_ops_port(settings: GatewaySettings, clients: ServiceClients,
     try:
         yield
     finally:
-        server.should_exit = True
+        server.request_exit()
         await task
