@@ -79,6 +79,12 @@ class Components:
 Compose = Callable[[Resources[S]], Components]
 
 
+def without_domain(resources: Resources[Any]) -> Components:
+    """The `compose` of a service whose domain is not written yet: the runtime alone (health,
+    readiness, metrics, drain), so that it deploys and is probed like every other."""
+    return Components()
+
+
 class ServiceRuntime(Generic[S]):
     """Builds and runs one service: `main()` parses `serve` / `migrate`."""
 

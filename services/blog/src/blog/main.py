@@ -1,17 +1,8 @@
-"""Composition root of the blog service: `python -m blog.main serve|migrate`."""
+"""Composition root of the blog service: `python -m blog.main serve|migrate`. Until
+the blog (issue 17) gives it a domain, it runs the kit's runtime with none."""
 
 from blog.config import Settings
-from career_kit.service import Components, Resources, ServiceRuntime
-
-
-def compose(resources: Resources[Settings]) -> Components:
-    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
-    return Components()
-
-
-def main() -> None:
-    ServiceRuntime(Settings(), compose).main()
-
+from career_kit.service import ServiceRuntime, without_domain
 
 if __name__ == "__main__":
-    main()
+    ServiceRuntime(Settings(), without_domain).main()

@@ -1,17 +1,8 @@
-"""Composition root of the cv service: `python -m cv.main serve|migrate`."""
+"""Composition root of the cv service: `python -m cv.main serve|migrate`. Until
+the CV builder (issue 12) gives it a domain, it runs the kit's runtime with none."""
 
-from career_kit.service import Components, Resources, ServiceRuntime
+from career_kit.service import ServiceRuntime, without_domain
 from cv.config import Settings
 
-
-def compose(resources: Resources[Settings]) -> Components:
-    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
-    return Components()
-
-
-def main() -> None:
-    ServiceRuntime(Settings(), compose).main()
-
-
 if __name__ == "__main__":
-    main()
+    ServiceRuntime(Settings(), without_domain).main()

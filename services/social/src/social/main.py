@@ -1,17 +1,8 @@
-"""Composition root of the social service: `python -m social.main serve|migrate`."""
+"""Composition root of the social service: `python -m social.main serve|migrate`. Until
+the social publisher (issue 15) gives it a domain, it runs the kit's runtime with none."""
 
-from career_kit.service import Components, Resources, ServiceRuntime
+from career_kit.service import ServiceRuntime, without_domain
 from social.config import Settings
 
-
-def compose(resources: Resources[Settings]) -> Components:
-    """Wire the domain onto the runtime's resources (servicers, subscriptions, routes)."""
-    return Components()
-
-
-def main() -> None:
-    ServiceRuntime(Settings(), compose).main()
-
-
 if __name__ == "__main__":
-    main()
+    ServiceRuntime(Settings(), without_domain).main()
