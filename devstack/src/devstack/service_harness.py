@@ -28,6 +28,7 @@ import redis.asyncio as aioredis
 from google.protobuf.message import Message
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from pydantic import SecretStr
 from sqlalchemy import text
 
@@ -160,7 +161,7 @@ class ServiceHarness:
             info = await self.js.consumer_info(
                 stream_for(event_type.split(".", 1)[0], self.namespace),
                 subscription.durable_name(self.service.name))
-        except Exception:  # not created yet: the consumer loop subscribes after start()
+        except NotFoundError:  # not created yet: the consumer loop subscribes after start()
             return False
         return info.ack_floor.stream_seq >= seq
 
