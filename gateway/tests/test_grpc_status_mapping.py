@@ -87,3 +87,15 @@ async def test_unreachable_service_becomes_a_503_problem(start_gateway, own_flee
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert "127.0.0.1" not in response.text
+
+
+def test_a_service_that_refuses_for_now_gets_a_503_with_its_retry_after() -> None:
+    busy = grpc_problem(rpc_error(grpc.StatusCode.UNAVAILABLE, "too many sign-ins at once",
+                                  (("x-problem-type", "busy"), ("x-retry-after", "1"))), "/x")
+    assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
+    assert b"too many sign-ins at once" in busy.body
+    # A transport failure names no time to come back; a malformed value is not passed on.
+    assert "retry-after" not in grpc_problem(
+        rpc_error(grpc.StatusCode.UNAVAILABLE, "connection refused"), "/x").headers
+    assert "retry-after" not in grpc_problem(rpc_error(
+        grpc.StatusCode.UNAVAILABLE, "busy", (("x-retry-after", "soon\r\nX: y"),)), "/x").headers

@@ -36,7 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
 from career_kit import context
-from career_kit.errors import PROBLEM_TYPE_KEY
+from career_kit.errors import PROBLEM_TYPE_KEY, RETRY_AFTER_KEY
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,11 @@ def grpc_problem(exc: grpc.aio.AioRpcError, instance: str) -> JSONResponse:
         detail = exc.details() or _phrase(status)
     else:
         detail = _GENERIC_DETAIL.get(status, "upstream error")
-    return problem_response(status, detail, instance=instance, type_=problem_type or "about:blank")
+    # A service that refused for now says when to come back (career_kit.errors.Unavailable).
+    retry_after = _trailing(exc, RETRY_AFTER_KEY) if status == 503 else None
+    headers = {"Retry-After": retry_after} if retry_after and retry_after.isdigit() else None
+    return problem_response(status, detail, instance=instance, type_=problem_type or "about:blank",
+                            headers=headers)
 
 
 def _trailing(exc: grpc.aio.AioRpcError, key: str) -> str | None:

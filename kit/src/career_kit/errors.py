@@ -10,6 +10,9 @@ import grpc
 
 # Trailing-metadata key with a short machine-readable problem type (e.g. "email-taken").
 PROBLEM_TYPE_KEY = "x-problem-type"
+# Trailing-metadata key with the seconds after which a refused call may be tried again (the
+# gateway answers it as Retry-After).
+RETRY_AFTER_KEY = "x-retry-after"
 
 
 class DomainError(Exception):
@@ -60,7 +63,15 @@ class QuotaExceeded(DomainError):
 
 
 class Unavailable(DomainError):
+    """Refused for now, with nothing done (the service is saturated): the caller may try again
+    after `retry_after_seconds`."""
+
     status = grpc.StatusCode.UNAVAILABLE
+
+    def __init__(self, detail: str, *, problem_type: str | None = None,
+                 retry_after_seconds: int = 1) -> None:
+        super().__init__(detail, problem_type=problem_type)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class DeadlineExceeded(DomainError):

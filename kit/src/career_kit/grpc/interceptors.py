@@ -20,7 +20,7 @@ import grpc
 from grpc.aio import ServicerContext
 
 from career_kit import context
-from career_kit.errors import PROBLEM_TYPE_KEY, DomainError
+from career_kit.errors import PROBLEM_TYPE_KEY, RETRY_AFTER_KEY, DomainError, Unavailable
 from career_kit.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_LATENCY, split_grpc_method
 
 log = logging.getLogger("career_kit.grpc")
@@ -204,8 +204,10 @@ async def _abort_for(exc: Exception, ctx: ServicerContext, method: str) -> None:
     if isinstance(exc, grpc.aio.AbortError):
         raise exc
     if isinstance(exc, DomainError):
-        await ctx.abort(exc.status, exc.detail,
-                        trailing_metadata=((PROBLEM_TYPE_KEY, exc.problem_type),))
+        trailing = [(PROBLEM_TYPE_KEY, exc.problem_type)]
+        if isinstance(exc, Unavailable):
+            trailing.append((RETRY_AFTER_KEY, str(exc.retry_after_seconds)))
+        await ctx.abort(exc.status, exc.detail, trailing_metadata=tuple(trailing))
     log.exception("unhandled error in gRPC method", extra={"grpc_method": method})
     await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
 

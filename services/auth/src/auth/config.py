@@ -52,6 +52,11 @@ class Settings(ServiceSettings):
     # with other costs still verify, and are re-hashed at the next sign-in.
     password_hash_time_cost: int = Field(default=DEFAULT_TIME_COST, ge=1)
     password_hash_memory_kib: int = Field(default=DEFAULT_MEMORY_COST, ge=64)
+    # Hashes at once (unset: one per core), how many may wait for one and for how long before
+    # a sign-in is refused with 503 + Retry-After instead of timing out (passwords.py).
+    password_hash_slots: int | None = Field(default=None, ge=1)
+    password_hash_queue: int = Field(default=32, ge=0)
+    password_hash_queue_seconds: float = Field(default=2.0, gt=0)
 
     # Fernet key (urlsafe base64 of 32 bytes) that encrypts TOTP secrets at rest. Unset: they
     # are stored in the clear. Several keys, comma-separated, allow a rotation (first encrypts).

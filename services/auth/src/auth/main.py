@@ -23,7 +23,10 @@ from career_kit.unit_of_work import UnitOfWork
 def password_hashing(settings: Settings) -> PasswordHashing:
     """argon2id at the configured cost (argon2-cffi's defaults unless lowered for tests)."""
     return PasswordHashing(PasswordHasher(time_cost=settings.password_hash_time_cost,
-                                          memory_cost=settings.password_hash_memory_kib))
+                                          memory_cost=settings.password_hash_memory_kib),
+                           slots=settings.password_hash_slots,
+                           queue=settings.password_hash_queue,
+                           queue_seconds=settings.password_hash_queue_seconds)
 
 
 def build_service(settings: Settings, resources: Resources[Settings]) -> AuthService:
