@@ -18,7 +18,7 @@ from billing.main import compose
 from career.billing.v1 import billing_pb2, billing_pb2_grpc
 from devstack.fakes.stripe import FakeStripe
 from devstack.servers import free_port
-from devstack.service_harness import ServiceHarness
+from devstack.service_harness import ServiceHarness, eventually
 
 WEBHOOK_SECRET = "whsec_billing_tests"
 STRIPE_KEY = "sk_test_billing"
@@ -92,14 +92,7 @@ class BillingHarness(ServiceHarness):
 
     async def wait_for(self, probe: Any, *args: Any, within: float = 10.0) -> Any:
         """Poll `probe(*args)` until it returns something truthy."""
-        deadline = asyncio.get_running_loop().time() + within
-        while True:
-            value = await probe(*args)
-            if value:
-                return value
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{probe.__name__}{args} stayed falsy for {within}s")
-            await asyncio.sleep(0.05)
+        return await eventually(lambda: probe(*args), within)
 
     async def webhooks_settled(self) -> None:
         """Wait until the fake has no delivery in flight (each was answered)."""

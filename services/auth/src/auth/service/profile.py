@@ -17,11 +17,9 @@ from auth import events
 from auth.models import User
 from auth.passwords import check_password_rules
 from auth.repository import RefreshTokens, Users
-from auth.service.dependencies import Dependencies
 from auth.service.rules import MAX_NAME_LENGTH, http_url
-from auth.service.security_events import PASSWORD_CHANGED, SecurityEvents
-from auth.service.sessions import Lockout
-from auth.service.tokens import Tokens
+from auth.service.security_events import PASSWORD_CHANGED
+from auth.service.sessions import AccountPart
 from auth.tokens import AccessToken, hash_refresh_token
 from career_kit.context import id_argument, signed_in_user
 from career_kit.errors import InvalidArgument, PermissionDenied, Unauthenticated
@@ -61,15 +59,8 @@ async def signed_in_account(session: AsyncSession, caller_id: str | None, *,
     return user
 
 
-class Profile:
+class Profile(AccountPart):
     """The signed-in user's profile, password and account."""
-
-    def __init__(self, deps: Dependencies, security_events: SecurityEvents, tokens: Tokens,
-                 lockout: Lockout) -> None:
-        self.deps = deps
-        self.security_events = security_events
-        self.tokens = tokens
-        self.lockout = lockout
 
     async def get_me(self, session: AsyncSession, *, caller_id: str | None) -> User:
         return await signed_in_account(session, caller_id, for_update=False)

@@ -87,8 +87,10 @@ class Lockout:
                                                           problem_type="wrong-password"))
 
 
-class Sessions:
-    """Login, refresh, logout and the user's sessions."""
+class AccountPart:
+    """What the sub-domains that check a user's password or code and issue tokens share
+    (sessions, profile, two-factor): one lockout counting every failure, the tokens, the audit
+    trail."""
 
     def __init__(self, deps: Dependencies, security_events: SecurityEvents, tokens: Tokens,
                  lockout: Lockout) -> None:
@@ -96,6 +98,10 @@ class Sessions:
         self.security_events = security_events
         self.tokens = tokens
         self.lockout = lockout
+
+
+class Sessions(AccountPart):
+    """Login, refresh, logout and the user's sessions."""
 
     async def login(self, session: AsyncSession, *, email: str, password: str,
                     user_agent: str = "", ip: str = "") -> SignIn:

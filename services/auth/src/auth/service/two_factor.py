@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.models import User
 from auth.repository import RecoveryCodes, Users
-from auth.service.dependencies import Dependencies
 from auth.service.profile import signed_in_account
 from auth.service.rules import client_ip, stored_user_agent
 from auth.service.security_events import (
@@ -22,10 +21,8 @@ from auth.service.security_events import (
     RECOVERY_CODE_USED,
     TWO_FACTOR_DISABLED,
     TWO_FACTOR_ENABLED,
-    SecurityEvents,
 )
-from auth.service.sessions import Lockout, SignIn
-from auth.service.tokens import Tokens
+from auth.service.sessions import AccountPart, SignIn
 from auth.two_factor import (
     MAX_CODE_LENGTH,
     hash_recovery_code,
@@ -54,15 +51,8 @@ class TwoFactorSetup:
     otpauth_uri: str
 
 
-class TwoFactor:
+class TwoFactor(AccountPart):
     """Two-factor authentication of the signed-in user, and its step in a login."""
-
-    def __init__(self, deps: Dependencies, security_events: SecurityEvents, tokens: Tokens,
-                 lockout: Lockout) -> None:
-        self.deps = deps
-        self.security_events = security_events
-        self.tokens = tokens
-        self.lockout = lockout
 
     async def setup(self, session: AsyncSession, *, caller_id: str | None) -> TwoFactorSetup:
         user = await signed_in_account(session, caller_id)
