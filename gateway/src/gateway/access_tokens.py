@@ -12,6 +12,11 @@ LogoutAll in auth.proto). `AuthenticationMiddleware` turns a valid `Authorizatio
 token into `career_kit.context.caller`, which the kit's gRPC channels forward to the services;
 routes that need a user depend on `CurrentCaller`.
 
+A token whose signature and claims checked out is remembered (by its exact text, until it
+expires, at most `verified_cache_size` of them, and forgotten whenever the keys are fetched
+again), so the SPA's next requests with it skip the base64, JSON and RSA work; the revocation
+marks are read from Redis on every request all the same, so logout still takes effect at once.
+
 When Redis cannot be read the revocation marks are unknown, so the token is neither accepted
 nor called invalid: the request fails closed with 503 and `Retry-After` (a logged-out token
 must never work again merely because Redis blinked, and the client must not throw away a token
@@ -24,6 +29,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -76,7 +82,8 @@ class AccessTokenVerifier:
     """Checks access tokens against auth's published keys and denylist."""
 
     def __init__(self, fetch_jwks: Callable[[], Awaitable[str]], redis: aioredis.Redis, *,
-                 key_prefix: str = "", refetch_interval: float = 30.0, leeway: float = 5.0) -> None:
+                 key_prefix: str = "", refetch_interval: float = 30.0, leeway: float = 5.0,
+                 verified_cache_size: int = 4096) -> None:
         self._fetch_jwks = fetch_jwks
         self._redis = redis
         self._key_prefix = key_prefix
@@ -85,6 +92,9 @@ class AccessTokenVerifier:
         self._keys: dict[str, Any] = {}
         self._fetched_at = -float("inf")
         self._lock = asyncio.Lock()
+        # token text -> what it says, least recently used first (module docstring).
+        self._verified: OrderedDict[str, _Signed] = OrderedDict()
+        self._verified_cache_size = verified_cache_size
 
     async def _refresh_keys(self) -> None:
         async with self._lock:
@@ -94,6 +104,7 @@ class AccessTokenVerifier:
             jwks = json.loads(await self._fetch_jwks())
             self._keys = {jwk["kid"]: RSAAlgorithm.from_jwk(jwk) for jwk in jwks.get("keys", [])
                           if jwk.get("kty") == "RSA" and "kid" in jwk}
+            self._verified.clear()  # a key may have been withdrawn
 
     async def _key_for(self, kid: str) -> Any:
         if kid not in self._keys:
@@ -107,7 +118,37 @@ class AccessTokenVerifier:
         return self._keys[kid]
 
     async def verify(self, token: str) -> VerifiedToken:
-        """What a token says, or InvalidToken."""
+        """What a token says, or InvalidToken (RevocationUnavailable without Redis)."""
+        signed = self._verified.get(token)
+        if signed is not None and time.time() < signed.token.expires_at + self._leeway:
+            self._verified.move_to_end(token)
+        else:
+            self._verified.pop(token, None)
+            signed = await self._check_signature(token)
+            self._verified[token] = signed
+            if len(self._verified) > self._verified_cache_size:
+                self._verified.popitem(last=False)
+        verified = signed.token
+        user_id = verified.caller.user_id
+        keys = [denylist_key(self._key_prefix, verified.jti),
+                revoked_before_key(self._key_prefix, user_id)]
+        # Auth puts a `sid` in every token; one without can only be ended by the other marks.
+        if signed.session_id:
+            keys.append(session_revoked_key(self._key_prefix, signed.session_id))
+        try:
+            denied, revoked_before, *session_revoked = await self._redis.mget(keys)
+        except (RedisError, OSError) as exc:
+            raise RevocationUnavailable("the token revocation store is unreachable") from exc
+        # A token issued in the second of a revocation but before it has an `iat` below the
+        # revocation time (auth sets it to the next second) and is refused; auth gives tokens
+        # issued after it, in that same second, the revocation time itself as `iat`.
+        if (denied is not None or any(mark is not None for mark in session_revoked)
+                or (revoked_before is not None and verified.issued_at < int(revoked_before))):
+            raise InvalidToken("the token has been revoked")
+        return verified
+
+    async def _check_signature(self, token: str) -> _Signed:
+        """The token's signature, algorithm, issuer, audience, expiry and claims, checked."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -127,29 +168,23 @@ class AccessTokenVerifier:
             raise InvalidToken("the token has expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken("the token is invalid") from exc
-        user_id, issued_at = str(claims["sub"]), int(claims["iat"])
-        keys = [denylist_key(self._key_prefix, claims["jti"]),
-                revoked_before_key(self._key_prefix, user_id)]
-        # Auth puts a `sid` in every token; one without can only be ended by the other marks.
-        session_id = claims.get("sid")
-        if isinstance(session_id, str) and session_id:
-            keys.append(session_revoked_key(self._key_prefix, session_id))
-        try:
-            denied, revoked_before, *session_revoked = await self._redis.mget(keys)
-        except (RedisError, OSError) as exc:
-            raise RevocationUnavailable("the token revocation store is unreachable") from exc
-        # A token issued in the second of a revocation but before it has an `iat` below the
-        # revocation time (auth sets it to the next second) and is refused; auth gives tokens
-        # issued after it, in that same second, the revocation time itself as `iat`.
-        if (denied is not None or any(mark is not None for mark in session_revoked)
-                or (revoked_before is not None and issued_at < int(revoked_before))):
-            raise InvalidToken("the token has been revoked")
         roles = claims.get("roles") or []
-        caller = context.Caller(user_id=user_id, tier=str(claims.get("tier", "free")),
+        caller = context.Caller(user_id=str(claims["sub"]), tier=str(claims.get("tier", "free")),
                                 roles=tuple(str(role) for role in roles))
         auth_time = claims.get("auth_time")
-        return VerifiedToken(caller, str(claims["jti"]), int(claims["exp"]), issued_at,
-                             int(auth_time) if isinstance(auth_time, int) else None)
+        session_id = claims.get("sid")
+        return _Signed(
+            VerifiedToken(caller, str(claims["jti"]), int(claims["exp"]), int(claims["iat"]),
+                          int(auth_time) if isinstance(auth_time, int) else None),
+            session_id if isinstance(session_id, str) and session_id else None)
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """A token whose signature and claims are good; whether it was revoked is not known."""
+
+    token: VerifiedToken
+    session_id: str | None
 
 
 class AuthenticationMiddleware:
@@ -197,7 +232,7 @@ class AuthenticationMiddleware:
             context.caller.reset(caller_var)
 
 
-def require_caller() -> context.Caller:
+async def require_caller() -> context.Caller:
     """Dependency of routes that need a signed-in user."""
     who = context.caller.get()
     if who is None:

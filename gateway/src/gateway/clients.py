@@ -72,7 +72,7 @@ class ServiceClients:
         await asyncio.gather(*(channel.close() for channel in self._channels.values()))
 
 
-def get_clients(request: Request) -> ServiceClients:
+async def get_clients(request: Request) -> ServiceClients:
     return request.state.clients
 
 

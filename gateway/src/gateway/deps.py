@@ -18,15 +18,15 @@ from gateway.config import GatewaySettings
 __all__ = ["ClientsDep", "RedisDep", "SettingsDep", "WebhookHttpDep"]
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     return request.app.state.settings
 
 
-def get_redis(request: Request) -> aioredis.Redis:
+async def get_redis(request: Request) -> aioredis.Redis:
     return request.state.redis
 
 
-def get_webhook_http(request: Request) -> httpx.AsyncClient:
+async def get_webhook_http(request: Request) -> httpx.AsyncClient:
     return request.state.webhook_http
 
 

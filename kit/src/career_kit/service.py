@@ -113,7 +113,9 @@ class ServiceRuntime(Generic[S]):
             log.info("migrations applied")
             return
         try:
-            asyncio.run(self.serve())
+            import uvloop
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                runner.run(self.serve())
         except KeyboardInterrupt:
             pass
 

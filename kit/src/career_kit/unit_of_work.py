@@ -6,6 +6,8 @@ nothing commits when it raises. The one exception is a refusal whose bookkeeping
 service code raises `RejectedAfterRecording(error)` (a failed login that counts towards
 lockout, a reused refresh token that revokes its family), the unit commits what was written,
 even after the caller's deadline has passed, and then raises `error` to the caller.
+`await unit.read(lambda reads: ...)` runs work that only reads, on the database's `Reader`
+(career_kit.reads: compiled SELECTs on plain asyncpg, no transaction), for the hot reads.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from career_kit.db import Database, commit_after_deadline
+from career_kit.db import Database, check_deadline, commit_after_deadline
 from career_kit.errors import DomainError
+from career_kit.reads import Reader
 
 T = TypeVar("T")
 
@@ -44,3 +47,8 @@ class UnitOfWork:
                 rejected = exc
                 commit_after_deadline(session)
         raise rejected.error
+
+    async def read(self, work: Callable[[Reader], Awaitable[T]]) -> T:
+        """Run `work`, which only reads, on the database's `Reader` (module docstring)."""
+        check_deadline()  # nothing started yet: no work for a caller who has gone
+        return await work(self.db.reads)

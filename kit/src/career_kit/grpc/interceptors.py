@@ -1,10 +1,18 @@
-"""Server interceptors, outermost first: request context, observability, error mapping.
+"""The server interceptor every service runs: request context, observability, error mapping.
 
-`RequestContextInterceptor` restores what the caller sent in metadata (correlation id, the
-caller's identity, the deadline). Every call except health and reflection must carry the
-internal token that only the gateway and the services hold, so a pod that reaches a service
-port directly cannot call it, let alone impersonate a user (Kubernetes also blocks that path
-with a NetworkPolicy).
+Around each call, outermost first:
+- request context: what the caller sent in metadata (correlation id, the caller's identity, the
+  deadline) becomes the context variables of career_kit.context. Every call except health and
+  reflection must carry the internal token that only the gateway and the services hold, so a
+  pod that reaches a service port directly cannot call it, let alone impersonate a user
+  (Kubernetes also blocks that path with a NetworkPolicy);
+- observability: every call counted and timed with its final status code, and logged;
+- error mapping: DomainError becomes its status (with the problem type, and retry-after for
+  Unavailable), anything else INTERNAL, logged.
+One interceptor does all three, and wraps each method's handler once, on its first call: gRPC
+asks the interceptor for the handler of every call, and three interceptors rebuilding three
+handlers per call cost a tenth of a simple RPC's CPU. Metric children are resolved per method
+at the same time.
 """
 
 from __future__ import annotations
@@ -12,7 +20,6 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from abc import abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -30,27 +37,34 @@ Behaviour = Callable[[Any, ServicerContext], Any]
 _UNAUTHENTICATED_OK = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 
-def _wrap(handler: grpc.RpcMethodHandler, around: Callable[..., Any]) -> grpc.RpcMethodHandler:
-    """Rebuild `handler` with each behaviour passed through `around(behaviour, streaming)`."""
+def _wrap(handler: grpc.RpcMethodHandler, behaviour_of: Callable[[Behaviour, bool], Behaviour]
+          ) -> grpc.RpcMethodHandler:
+    """`handler` rebuilt with its behaviour passed through `behaviour_of(behaviour, streaming)`."""
     if handler.unary_unary:
         return grpc.unary_unary_rpc_method_handler(
-            around(handler.unary_unary, False), handler.request_deserializer,
+            behaviour_of(handler.unary_unary, False), handler.request_deserializer,
             handler.response_serializer)
     if handler.unary_stream:
         return grpc.unary_stream_rpc_method_handler(
-            around(handler.unary_stream, True), handler.request_deserializer,
+            behaviour_of(handler.unary_stream, True), handler.request_deserializer,
             handler.response_serializer)
     if handler.stream_unary:
         return grpc.stream_unary_rpc_method_handler(
-            around(handler.stream_unary, False), handler.request_deserializer,
+            behaviour_of(handler.stream_unary, False), handler.request_deserializer,
             handler.response_serializer)
     return grpc.stream_stream_rpc_method_handler(
-        around(handler.stream_stream, True), handler.request_deserializer,
+        behaviour_of(handler.stream_stream, True), handler.request_deserializer,
         handler.response_serializer)
 
 
-class _Interceptor(grpc.aio.ServerInterceptor):
-    """Base: subclasses implement `around(behaviour, method, streaming)`."""
+class PlatformInterceptor(grpc.aio.ServerInterceptor):
+    """Request context, observability and error mapping around every call (module docstring)."""
+
+    def __init__(self, internal_secret: str) -> None:
+        self._secret = internal_secret.encode()
+        # method -> (the handler gRPC gave, the same wrapped): services register their
+        # handlers once, so this holds one entry per method.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -60,25 +74,65 @@ class _Interceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return None
         method = handler_call_details.method
-        return _wrap(handler, lambda behaviour, streaming: self.around(behaviour, method,
-                                                                        streaming))
-
-    @abstractmethod
-    def around(self, behaviour: Behaviour, method: str, streaming: bool) -> Behaviour:
-        """Return `behaviour` wrapped with this interceptor's concern."""
-
-
-def _metadata(ctx: ServicerContext) -> dict[str, str]:
-    return {k: v for k, v in (ctx.invocation_metadata() or ()) if isinstance(v, str)}
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = _wrap(handler, lambda behaviour, streaming: _Call(
+            self._secret, method).wrap(behaviour, streaming))
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
 
 
-class RequestContextInterceptor(_Interceptor):
-    """Sets correlation id, caller and deadline context variables for the call."""
+class _Call:
+    """What wraps the behaviour of one method."""
 
-    def __init__(self, internal_secret: str) -> None:
-        self._secret = internal_secret.encode()
+    def __init__(self, secret: bytes, method: str) -> None:
+        self.secret = secret
+        self.method = method
+        self.needs_token = not method.startswith(_UNAUTHENTICATED_OK)
+        service, name = split_grpc_method(method)
+        self.latency = GRPC_SERVER_LATENCY.labels(service, name)
+        self.handled: dict[str, Any] = {}  # code name -> counter child
+        self.service, self.name = service, name
 
-    def _bind(self, ctx: ServicerContext, method: str) -> list[tuple[Any, Any]]:
+    def wrap(self, behaviour: Behaviour, streaming: bool) -> Behaviour:
+        if streaming:
+            async def stream(request: Any, ctx: ServicerContext) -> AsyncIterator[Any]:
+                tokens = await self._bind_or_abort(ctx)
+                started, error = time.perf_counter(), None
+                try:
+                    async for item in behaviour(request, ctx):
+                        yield item
+                except Exception as exc:
+                    error = exc
+                    await _abort_for(exc, ctx, self.method)
+                except BaseException as exc:
+                    error = exc
+                    raise
+                finally:
+                    self._finish(ctx, started, error)
+                    _reset(tokens)
+            return stream
+
+        async def unary(request: Any, ctx: ServicerContext) -> Any:
+            tokens = await self._bind_or_abort(ctx)
+            started, error = time.perf_counter(), None
+            try:
+                return await behaviour(request, ctx)
+            except Exception as exc:
+                error = exc
+                await _abort_for(exc, ctx, self.method)
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                self._finish(ctx, started, error)
+                _reset(tokens)
+        return unary
+
+    # -- request context ------------------------------------------------------------------
+
+    def _bind(self, ctx: ServicerContext) -> list[tuple[Any, Any]]:
         md = _metadata(ctx)
         incoming = md.get(context.CORRELATION_ID_KEY)
         cid = incoming if context.valid_correlation_id(incoming) else context.new_correlation_id()
@@ -86,9 +140,10 @@ class RequestContextInterceptor(_Interceptor):
         remaining = ctx.time_remaining()
         tokens.append((context.deadline, context.deadline.set(
             None if remaining is None else time.monotonic() + remaining)))
-        if not method.startswith(_UNAUTHENTICATED_OK):
+        if self.needs_token:
             presented = md.get(context.INTERNAL_TOKEN_KEY, "").encode()
-            if not hmac.compare_digest(presented, self._secret):
+            if not hmac.compare_digest(presented, self.secret):
+                _reset(tokens)
                 raise _Refused("missing or invalid internal token")
         user_id = md.get(context.CALLER_USER_ID_KEY)
         who = None
@@ -99,32 +154,36 @@ class RequestContextInterceptor(_Interceptor):
         tokens.append((context.caller, context.caller.set(who)))
         return tokens
 
-    def around(self, behaviour: Behaviour, method: str, streaming: bool) -> Behaviour:
-        if streaming:
-            async def stream(request: Any, ctx: ServicerContext) -> AsyncIterator[Any]:
-                tokens = await self._bind_or_abort(ctx, method)
-                try:
-                    async for item in behaviour(request, ctx):
-                        yield item
-                finally:
-                    _reset(tokens)
-            return stream
-
-        async def unary(request: Any, ctx: ServicerContext) -> Any:
-            tokens = await self._bind_or_abort(ctx, method)
-            try:
-                return await behaviour(request, ctx)
-            finally:
-                _reset(tokens)
-        return unary
-
-    async def _bind_or_abort(self, ctx: ServicerContext, method: str) -> list[tuple[Any, Any]]:
+    async def _bind_or_abort(self, ctx: ServicerContext) -> list[tuple[Any, Any]]:
         try:
-            return self._bind(ctx, method)
+            return self._bind(ctx)
         except _Refused as exc:
-            log.warning("refused call", extra={"grpc_method": method, "reason": str(exc)})
+            log.warning("refused call", extra={"grpc_method": self.method, "reason": str(exc)})
+            GRPC_SERVER_HANDLED.labels(self.service, self.name, "UNAUTHENTICATED").inc()
             await ctx.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
             raise  # unreachable: abort raises
+
+    # -- observability ----------------------------------------------------------------------
+
+    def _finish(self, ctx: ServicerContext, started: float, error: BaseException | None) -> None:
+        code = ctx.code()
+        if code is None:
+            code = grpc.StatusCode.OK if error is None else grpc.StatusCode.UNKNOWN
+        code_name = code.name if isinstance(code, grpc.StatusCode) else str(code)
+        elapsed = time.perf_counter() - started
+        handled = self.handled.get(code_name)
+        if handled is None:
+            handled = self.handled[code_name] = GRPC_SERVER_HANDLED.labels(
+                self.service, self.name, code_name)
+        handled.inc()
+        self.latency.observe(elapsed)
+        if self.needs_token and log.isEnabledFor(logging.INFO):
+            log.info("grpc call", extra={"grpc_method": self.method, "grpc_code": code_name,
+                                         "duration_ms": round(elapsed * 1000, 2)})
+
+
+def _metadata(ctx: ServicerContext) -> dict[str, str]:
+    return {k: v for k, v in (ctx.invocation_metadata() or ()) if isinstance(v, str)}
 
 
 class _Refused(Exception):
@@ -136,69 +195,7 @@ def _reset(tokens: list[tuple[Any, Any]]) -> None:
         var.reset(token)
 
 
-class ObservabilityInterceptor(_Interceptor):
-    """Counts, times and logs every call with its final status code."""
-
-    def around(self, behaviour: Behaviour, method: str, streaming: bool) -> Behaviour:
-        service, name = split_grpc_method(method)
-
-        def finish(ctx: ServicerContext, started: float, error: BaseException | None) -> None:
-            code = ctx.code()
-            if code is None:
-                code = grpc.StatusCode.OK if error is None else grpc.StatusCode.UNKNOWN
-            code_name = code.name if isinstance(code, grpc.StatusCode) else str(code)
-            elapsed = time.perf_counter() - started
-            GRPC_SERVER_HANDLED.labels(service, name, code_name).inc()
-            GRPC_SERVER_LATENCY.labels(service, name).observe(elapsed)
-            if not method.startswith(_UNAUTHENTICATED_OK):
-                log.info("grpc call", extra={"grpc_method": method, "grpc_code": code_name,
-                                             "duration_ms": round(elapsed * 1000, 2)})
-
-        if streaming:
-            async def stream(request: Any, ctx: ServicerContext) -> AsyncIterator[Any]:
-                started, error = time.perf_counter(), None
-                try:
-                    async for item in behaviour(request, ctx):
-                        yield item
-                except BaseException as exc:
-                    error = exc
-                    raise
-                finally:
-                    finish(ctx, started, error)
-            return stream
-
-        async def unary(request: Any, ctx: ServicerContext) -> Any:
-            started, error = time.perf_counter(), None
-            try:
-                return await behaviour(request, ctx)
-            except BaseException as exc:
-                error = exc
-                raise
-            finally:
-                finish(ctx, started, error)
-        return unary
-
-
-class ErrorInterceptor(_Interceptor):
-    """Turns DomainError into its status; hides anything else behind INTERNAL (and logs it)."""
-
-    def around(self, behaviour: Behaviour, method: str, streaming: bool) -> Behaviour:
-        if streaming:
-            async def stream(request: Any, ctx: ServicerContext) -> AsyncIterator[Any]:
-                try:
-                    async for item in behaviour(request, ctx):
-                        yield item
-                except Exception as exc:
-                    await _abort_for(exc, ctx, method)
-            return stream
-
-        async def unary(request: Any, ctx: ServicerContext) -> Any:
-            try:
-                return await behaviour(request, ctx)
-            except Exception as exc:
-                await _abort_for(exc, ctx, method)
-        return unary
-
+# -- error mapping ----------------------------------------------------------------------------
 
 async def _abort_for(exc: Exception, ctx: ServicerContext, method: str) -> None:
     if isinstance(exc, grpc.aio.AbortError):
@@ -214,5 +211,4 @@ async def _abort_for(exc: Exception, ctx: ServicerContext, method: str) -> None:
 
 def server_interceptors(internal_secret: str) -> list[grpc.aio.ServerInterceptor]:
     """The platform's interceptor chain, outermost first."""
-    return [RequestContextInterceptor(internal_secret), ObservabilityInterceptor(),
-            ErrorInterceptor()]
+    return [PlatformInterceptor(internal_secret)]

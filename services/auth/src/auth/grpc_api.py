@@ -143,8 +143,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def GetMe(self, request: auth_pb2.GetMeRequest,
                     ctx: grpc.aio.ServicerContext) -> auth_pb2.User:
-        user = await self.unit(lambda s: self.service.profile.get_me(
-            s, caller_id=context.caller_id()))
+        user = await self.unit.read(lambda reads: self.service.profile.get_me(
+            reads, caller_id=context.caller_id()))
         return user_message(user)
 
     async def ListSessions(self, request: auth_pb2.ListSessionsRequest,

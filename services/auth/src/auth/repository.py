@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from auth.models import (
@@ -24,8 +24,23 @@ from auth.models import (
     User,
 )
 from career_kit.pagination import Page
+from career_kit.reads import Reader, Select
 from career_kit.repository import Repository
 from career_kit.revocation_keys import denylist_key, revoked_before_key, session_revoked_key
+
+
+_USER_BY_ID = Select(select(User).where(User.id == bindparam("id")), entity=User)
+
+
+class UserReads:
+    """The hot reads of accounts, outside any unit of work (career_kit.reads)."""
+
+    def __init__(self, reads: Reader) -> None:
+        self.reads = reads
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        """The account as it is now, detached: for reading, never for changing."""
+        return await self.reads.one_or_none(_USER_BY_ID, id=user_id)
 
 
 class Users(Repository):

@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import events
 from auth.models import User
 from auth.passwords import check_password_rules
-from auth.repository import RefreshTokens, Users
+from auth.repository import RefreshTokens, UserReads, Users
 from auth.service.rules import MAX_NAME_LENGTH, http_url
 from auth.service.security_events import PASSWORD_CHANGED
 from auth.service.sessions import AccountPart
 from auth.tokens import AccessToken, hash_refresh_token
 from career_kit.context import id_argument, signed_in_user
 from career_kit.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from career_kit.reads import Reader
 
 # How long after signing in a user may do what would otherwise need their password: delete an
 # account that has none, or set a first password.
@@ -62,8 +63,13 @@ async def signed_in_account(session: AsyncSession, caller_id: str | None, *,
 class Profile(AccountPart):
     """The signed-in user's profile, password and account."""
 
-    async def get_me(self, session: AsyncSession, *, caller_id: str | None) -> User:
-        return await signed_in_account(session, caller_id, for_update=False)
+    async def get_me(self, reads: Reader, *, caller_id: str | None) -> User:
+        """The caller's account; UNAUTHENTICATED when it was deleted since the token was
+        issued. Read on every signed-in page load, so outside a transaction."""
+        user = await UserReads(reads).get(signed_in_user(caller_id))
+        if user is None:
+            raise Unauthenticated("the signed-in user no longer exists")
+        return user
 
     async def update_me(self, session: AsyncSession, *, caller_id: str | None,
                         name: str | None = None, preferences: dict[str, Any] | None = None,
