@@ -3,8 +3,8 @@
 `measure()` runs an async call many times at a fixed concurrency and reports throughput and
 latency percentiles; `wrk()` does the same for one HTTP request with the compiled load generator
 wrk, whose own cost is a fraction of a Python client's. `ProcessCpu` reads what a process (and
-every process it started) has spent on the CPU, so that `cpu_per_request()` can report the
-milliseconds each server spends per request, which is what the machine's noise hardly moves.
+every process it started) has spent on the CPU, so that `CpuMeter` can report the milliseconds
+each server spends per request, which is what the machine's noise hardly moves.
 `platform()` starts real PostgreSQL/NATS/Redis (or uses the URLs in
 POSTGRES_URL / NATS_URL / REDIS_URL) and the whole stack as processes on free ports, exactly as
 the end-to-end tests do, and tears everything down afterwards.
@@ -120,24 +120,27 @@ class CpuPerRequest:
     ms: dict[str, float]
 
 
-class cpu_per_request:  # noqa: N801 (used as a context manager, like a function)
-    """`with cpu_per_request({"gateway": pid}, requests) as cpu: ...` then `cpu.result`.
+class CpuMeter:
+    """`with CpuMeter({"gateway": pid}) as cpu: ...`, then `cpu.per_request(requests)`.
 
     Clock ticks are 10 ms, so give it a stretch of at least a few seconds."""
 
-    def __init__(self, processes: dict[str, int], requests: int) -> None:
+    def __init__(self, processes: dict[str, int]) -> None:
         self._meters = {name: ProcessCpu(pid) for name, pid in processes.items()}
-        self._requests = requests
-        self.result: CpuPerRequest | None = None
+        self._spent: dict[str, float] = {}
 
-    def __enter__(self) -> cpu_per_request:
+    def __enter__(self) -> CpuMeter:
         self._before = {name: meter.seconds() for name, meter in self._meters.items()}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.result = CpuPerRequest(self._requests, {
-            name: round((meter.seconds() - self._before[name]) * 1000 / self._requests, 3)
-            for name, meter in self._meters.items()})
+        self._spent = {name: meter.seconds() - self._before[name]
+                       for name, meter in self._meters.items()}
+
+    def per_request(self, requests: int) -> CpuPerRequest:
+        """What each process spent in the measured stretch, per one of its `requests`."""
+        return CpuPerRequest(requests, {name: round(seconds * 1000 / max(requests, 1), 3)
+                                        for name, seconds in self._spent.items()})
 
 
 async def sequential_cpu(call: Callable[[], Awaitable[object]], processes: dict[str, int], *,
@@ -146,11 +149,10 @@ async def sequential_cpu(call: Callable[[], Awaitable[object]], processes: dict[
     client, so connection set-up and the load generator's queueing are out of the figure)."""
     for _ in range(warmup):
         await call()
-    with cpu_per_request(processes, requests) as cpu:
+    with CpuMeter(processes) as cpu:
         for _ in range(requests):
             await call()
-    assert cpu.result is not None
-    return cpu.result
+    return cpu.per_request(requests)
 
 
 def wrk_available() -> bool:

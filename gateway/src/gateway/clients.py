@@ -12,12 +12,11 @@ import asyncio
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-import grpc
 from fastapi import Depends, Request
 from grpc_health.v1 import health_pb2_grpc
 
 from career_kit import registry
-from career_kit.grpc.client import create_channel
+from career_kit.grpc.client import Channel, create_channel
 from gateway.config import SERVICE_NAMES, GatewaySettings
 
 
@@ -31,7 +30,7 @@ class ServiceClients:
         missing = set(SERVICE_NAMES) - set(targets)
         if missing:
             raise ValueError(f"no gRPC target for {sorted(missing)}")
-        self._channels: dict[str, grpc.aio.Channel] = {
+        self._channels: dict[str, Channel] = {
             name: create_channel(targets[name], internal_secret, default_timeout=default_timeout)
             for name in SERVICE_NAMES
         }
@@ -55,7 +54,7 @@ class ServiceClients:
                    internal_secret=settings.platform.internal_secret.get_secret_value(),
                    default_timeout=settings.grpc_timeout_seconds)
 
-    def channel(self, service: str) -> grpc.aio.Channel:
+    def channel(self, service: str) -> Channel:
         """The channel to `service` (KeyError for a name that is not one of SERVICE_NAMES)."""
         return self._channels[service]
 

@@ -20,7 +20,6 @@ BaseHTTPMiddleware): the endpoint runs in the same task, so the correlation id r
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Collection, Mapping
 
@@ -32,6 +31,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from career_kit import context
+from career_kit.logs import RequestLines
 from career_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from gateway.access_tokens import AuthenticationMiddleware
 from gateway.problems import problem_response, unhandled_error
@@ -58,7 +58,7 @@ SECURITY_HEADERS: Mapping[str, str] = {
 UNMATCHED_ROUTE = "<unmatched>"
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-access_log = logging.getLogger("gateway.access")
+access_log = RequestLines("gateway.access", "request")
 
 
 def valid_request_id(value: str | None) -> bool:
@@ -147,10 +147,8 @@ class AccessLogMiddleware:
             route = route_template(scope)
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(elapsed)
-            access_log.info("request", extra={
-                "method": method, "route": route, "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-            })
+            access_log.write({"method": method, "route": route, "status": status,
+                              "duration_ms": round(elapsed * 1000, 2)})
 
 
 def route_template(scope: Scope) -> str:

@@ -28,9 +28,11 @@ from grpc.aio import ServicerContext
 
 from career_kit import context
 from career_kit.errors import PROBLEM_TYPE_KEY, RETRY_AFTER_KEY, DomainError, Unavailable
+from career_kit.logs import RequestLines
 from career_kit.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_LATENCY, split_grpc_method
 
 log = logging.getLogger("career_kit.grpc")
+_CALL_LINES = RequestLines("career_kit.grpc", "grpc call")
 
 Behaviour = Callable[[Any, ServicerContext], Any]
 # Health and reflection are called by probes and tools that never carry identity.
@@ -177,9 +179,9 @@ class _Call:
                 self.service, self.name, code_name)
         handled.inc()
         self.latency.observe(elapsed)
-        if self.needs_token and log.isEnabledFor(logging.INFO):
-            log.info("grpc call", extra={"grpc_method": self.method, "grpc_code": code_name,
-                                         "duration_ms": round(elapsed * 1000, 2)})
+        if self.needs_token:
+            _CALL_LINES.write({"grpc_method": self.method, "grpc_code": code_name,
+                               "duration_ms": round(elapsed * 1000, 2)})
 
 
 def _metadata(ctx: ServicerContext) -> dict[str, str]:
