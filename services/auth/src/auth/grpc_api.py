@@ -114,9 +114,12 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def Login(self, request: auth_pb2.LoginRequest,
                     ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:
-        sign_in = await self.unit(lambda s: self.service.sessions.login(
-            s, email=request.email, password=request.password, user_agent=request.user_agent,
-            ip=request.ip))
+        sessions = self.service.sessions
+        checked = await self.unit.read(lambda reads: sessions.check_password(
+            reads, email=request.email, password=request.password))
+        sign_in = await self.unit(lambda s: sessions.login(
+            s, email=request.email, password=request.password, checked=checked,
+            user_agent=request.user_agent, ip=request.ip))
         return login_response(sign_in)
 
     async def Refresh(self, request: auth_pb2.RefreshRequest,

@@ -28,8 +28,9 @@ from career_kit.reads import Reader, Select
 from career_kit.repository import Repository
 from career_kit.revocation_keys import denylist_key, revoked_before_key, session_revoked_key
 
-
 _USER_BY_ID = Select(select(User).where(User.id == bindparam("id")), entity=User)
+_USER_BY_EMAIL = Select(select(User).where(func.lower(User.email) == bindparam("email")),
+                        entity=User)
 
 
 class UserReads:
@@ -41,6 +42,10 @@ class UserReads:
     async def get(self, user_id: uuid.UUID) -> User | None:
         """The account as it is now, detached: for reading, never for changing."""
         return await self.reads.one_or_none(_USER_BY_ID, id=user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        """The account with this e-mail, in any letter case (as sign-in matches it)."""
+        return await self.reads.one_or_none(_USER_BY_EMAIL, email=email.lower())
 
 
 class Users(Repository):

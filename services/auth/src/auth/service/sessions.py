@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.models import User
-from auth.repository import ActiveSession, RefreshTokens, Users
+from auth.repository import ActiveSession, RefreshTokens, UserReads, Users
 from auth.service.dependencies import Dependencies
 from auth.service.rules import client_ip, stored_user_agent
 from auth.service.security_events import (
@@ -28,12 +28,23 @@ from auth.service.tokens import IssuedTokens, Tokens
 from auth.tokens import hash_refresh_token
 from career_kit.context import id_argument, signed_in_user
 from career_kit.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+from career_kit.reads import Reader
 from career_kit.unit_of_work import RejectedAfterRecording
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT_DURATION = timedelta(minutes=15)
 INVALID_CREDENTIALS = "invalid e-mail or password"
 INVALID_REFRESH_TOKEN = "invalid or expired refresh token"
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What `Sessions.check_password` found: the account (None: no account has the e-mail),
+    the hash the password was checked against, and whether it matched."""
+
+    user_id: uuid.UUID | None
+    password_hash: str | None
+    matches: bool
 
 
 @dataclass(frozen=True)
@@ -103,22 +114,42 @@ class AccountPart:
 class Sessions(AccountPart):
     """Login, refresh, logout and the user's sessions."""
 
-    async def login(self, session: AsyncSession, *, email: str, password: str,
-                    user_agent: str = "", ip: str = "") -> SignIn:
+    async def check_password(self, reads: Reader, *, email: str, password: str
+                             ) -> PasswordCheck:
+        """The slow half of a login, outside any transaction: the password checked against the
+        account's hash (or, for an unknown e-mail, against a dummy one, which takes as long).
+
+        argon2id takes a core for a tenth of a second or more; done inside the login's
+        transaction it held a pooled connection, and the lock on the account's row, all that
+        time, so a burst of sign-ins to one account queued on the lock and ran into their
+        deadlines. `login` then takes the lock for milliseconds only."""
         if not email.strip() or not password:
             raise InvalidArgument("email and password are required")
+        user = await UserReads(reads).get_by_email(email.strip())
+        if user is None:
+            await self.deps.passwords.verify(None, password)
+            return PasswordCheck(None, None, False)
+        matches = await self.deps.passwords.verify(user.password_hash, password)
+        return PasswordCheck(user.id, user.password_hash, matches)
+
+    async def login(self, session: AsyncSession, *, email: str, password: str,
+                    checked: PasswordCheck, user_agent: str = "", ip: str = "") -> SignIn:
+        """The rest of a login whose password `check_password` checked: under the account's
+        lock, so that concurrent failures count one by one."""
         ip_address = client_ip(ip)
         now = self.deps.clock()
         passwords = self.deps.passwords
         user = await Users(session).get_by_email_for_update(email.strip())
         if user is None:
-            await passwords.verify(None, password)  # same time as a wrong password
             await self.security_events.add(
                 session, kind=LOGIN_FAILED, user_id=None, ip=ip_address, now=now,
                 detail={"reason": "unknown_email", "email": email.strip().lower()[:254]})
             raise RejectedAfterRecording(Unauthenticated(INVALID_CREDENTIALS))
 
-        matches = await passwords.verify(user.password_hash, password)
+        if user.id == checked.user_id and user.password_hash == checked.password_hash:
+            matches = checked.matches
+        else:  # the account appeared or its password changed since: check again (rare)
+            matches = await passwords.verify(user.password_hash, password)
         if user.lock_until is not None and user.lock_until > now:
             await self.security_events.add(
                 session, kind=LOGIN_FAILED, user_id=user.id, ip=ip_address, now=now,
