@@ -4,6 +4,7 @@ drains on SIGTERM. (Domain tests live in services/<name>/tests/ as each domain l
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -73,7 +74,9 @@ def test_service_migrates_serves_health_and_drains(service, infra, database_url,
         output, _ = process.communicate(timeout=20)
         assert process.returncode == 0, output
         assert time.monotonic() - started < 15
-        assert '"msg": "stopped"' in output
+        messages = [json.loads(line)["msg"] for line in output.splitlines()
+                    if line.startswith("{")]
+        assert messages[-1] == "stopped"  # the log writer wrote every line before exiting
     finally:
         if process.poll() is None:
             process.kill()

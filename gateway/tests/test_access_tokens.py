@@ -6,6 +6,7 @@ auth publishes its own; the denylist is the real Redis.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -190,3 +191,33 @@ async def test_garbage_is_refused(redis) -> None:
     verifier = AccessTokenVerifier(Jwks(SigningKey()), redis)
     with pytest.raises(InvalidToken):
         await verifier.verify("not.a.jwt")
+
+
+async def test_a_remembered_token_is_still_checked_for_revocation_and_expiry(
+        redis, redis_key_prefix) -> None:
+    # The second verify of the same token skips the signature (remembered), never Redis's
+    # marks nor the expiry.
+    key = SigningKey()
+    verifier = AccessTokenVerifier(Jwks(key), redis, key_prefix=redis_key_prefix, leeway=0)
+    expires_at = int(time.time()) + 2
+    token = key.token(jti="j-remembered", exp=expires_at)
+    assert (await verifier.verify(token)).jti == "j-remembered"
+    assert (await verifier.verify(token)).jti == "j-remembered"
+    await redis.set(denylist_key(redis_key_prefix, "j-remembered"), "1", ex=60)
+    with pytest.raises(InvalidToken, match="revoked"):
+        await verifier.verify(token)
+    await redis.delete(denylist_key(redis_key_prefix, "j-remembered"))
+    assert (await verifier.verify(token)).jti == "j-remembered"
+    await asyncio.sleep(expires_at - time.time() + 0.05)  # a remembered token expires too
+    with pytest.raises(InvalidToken, match="expired"):
+        await verifier.verify(token)
+
+
+async def test_tokens_are_remembered_up_to_the_bound(redis, redis_key_prefix) -> None:
+    key = SigningKey()
+    verifier = AccessTokenVerifier(Jwks(key), redis, key_prefix=redis_key_prefix,
+                                   verified_cache_size=3)
+    tokens = [key.token() for _ in range(5)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert list(verifier._verified) == tokens[2:]  # the least recently used went first

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
 
 from career.auth.v1 import auth_pb2, events_pb2
+from career_kit.errors import Unauthenticated
+from career_kit.unit_of_work import UnitOfWork
 
 PASSWORD = "correct horse battery staple"  # the harness default (conftest.py)
 
@@ -134,3 +137,23 @@ async def test_a_login_whose_caller_gave_up_creates_no_session(auth) -> None:
         "SELECT detail->>'session_id' FROM security_events WHERE kind = 'login_succeeded'")
     assert [str(session) for (session,) in sessions] == [sid for (sid,) in succeeded]
 
+
+
+async def test_a_password_changed_between_the_check_and_the_lock_is_checked_again(auth) -> None:
+    # A login checks the password before it locks the account (sessions.check_password); a
+    # change that lands in between must not let the old password in.
+    user = await auth.register("ada@example.com")
+    sessions = auth.service.components.domain.sessions
+    passwords = auth.service.components.domain.deps.passwords
+    checked = await sessions.check_password(auth.db.reads, email="ada@example.com",
+                                            password=PASSWORD)
+    assert checked.matches
+    new_hash = await passwords.hash("a brand new passphrase")
+    await auth.rows("UPDATE users SET password_hash = :hash WHERE id = :id", hash=new_hash,
+                    id=uuid.UUID(user.id))
+    unit = UnitOfWork(auth.db)
+    with pytest.raises(Unauthenticated):
+        await unit(lambda s: sessions.login(s, email="ada@example.com", password=PASSWORD,
+                                            checked=checked))
+    attempts = await auth.rows("SELECT login_attempts FROM users")
+    assert attempts == [(1,)]  # counted as the wrong password it now is

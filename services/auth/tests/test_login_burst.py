@@ -55,3 +55,17 @@ async def test_a_burst_beyond_the_hashing_slots_is_refused_to_retry_not_timed_ou
     refused_emails = [email for email, o in zip(emails, outcomes, strict=True)
                       if isinstance(o, grpc.aio.AioRpcError)]
     assert (await auth.login(refused_emails[0])).tokens.access_token
+
+
+async def test_a_burst_on_one_account_hashes_outside_its_row_lock(auth) -> None:
+    # The password is checked before the account's row is locked, so sign-ins to one account
+    # queue for a hashing slot (and are refused to retry when it is full) instead of queueing
+    # on the lock with their deadlines running.
+    await auth.register("one@example.com")
+    outcomes = await asyncio.gather(*(_login(auth, "one@example.com") for _ in range(8)))
+    signed_in = [o for o in outcomes if isinstance(o, auth_pb2.LoginResponse)]
+    refused = [o for o in outcomes if isinstance(o, grpc.aio.AioRpcError)]
+    assert signed_in and refused
+    assert {error.code() for error in refused} == {grpc.StatusCode.UNAVAILABLE}
+    sessions = await auth.rows("SELECT count(DISTINCT family_id) FROM refresh_tokens")
+    assert sessions[0][0] == len(signed_in)
