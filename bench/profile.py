@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -25,8 +26,14 @@ from pathlib import Path
 _LINE_NUMBER = re.compile(r":\d+\)")
 
 
+def _py_spy() -> str | None:
+    """py-spy beside this interpreter (the venv's bin, not always on PATH), else on PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.is_file() else shutil.which("py-spy")
+
+
 def available() -> bool:
-    return shutil.which("py-spy") is not None
+    return _py_spy() is not None
 
 
 class Profile:
@@ -63,7 +70,7 @@ def sampled(processes: dict[str, int], *, seconds: float, rate: int = 200) -> It
     folder = Path(tempfile.mkdtemp(prefix="career-profile-"))
     files = {name: folder / f"{name}.txt" for name in processes}
     spies = [subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--duration", str(round(seconds)),
+        [_py_spy() or "py-spy", "record", "--pid", str(pid), "--duration", str(round(seconds)),
          "--rate", str(rate), "--format", "raw", "--output", str(files[name]),
          "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for name, pid in processes.items()]
