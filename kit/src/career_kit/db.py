@@ -17,7 +17,7 @@ A pooled connection is checked without a round trip when it is taken from the po
 server has closed (a restart, a failover, `pg_terminate_backend`) is discarded and another one
 taken, and connections are recycled after `POOL_RECYCLE_SECONDS`, so one that a network device
 dropped silently is not kept for ever. SQLAlchemy's `pool_pre_ping` would instead send a query
-before every unit of work: a round trip that cost a fifth of a simple RPC's CPU.
+before every unit of work: a round trip, 8% of GetMe's CPU in a profile.
 """
 
 from __future__ import annotations

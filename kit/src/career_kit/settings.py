@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     host: str = "0.0.0.0"
     # Seconds a draining process gives in-flight RPCs and events before it exits.
     shutdown_grace_seconds: float = 10.0
+    # Connections the unit of work keeps (and as many again at peaks), and as many again for the
+    # hot reads (career_kit.reads): up to three times this per process, against PostgreSQL's
+    # max_connections.
     db_pool_size: int = 10
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
