@@ -61,11 +61,13 @@ class Select(Generic[T]):
             self._attributes = [mapper.get_property_by_column(column).key for column in columns]
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        missing = {name for name, _ in self._params} - set(params)
-        if missing:
-            raise TypeError(f"missing query parameters: {sorted(missing)}")
-        return [process(params[name]) if process else params[name]
-                for name, process in self._params]
+        """The bound values in placeholder order (TypeError naming what is missing)."""
+        try:
+            return [process(params[name]) if process else params[name]
+                    for name, process in self._params]
+        except KeyError:
+            missing = sorted({name for name, _ in self._params} - set(params))
+            raise TypeError(f"missing query parameters: {missing}") from None
 
     def load(self, record: asyncpg.Record) -> Any:
         """The row as the unit of work would have loaded it (module docstring)."""
