@@ -234,14 +234,29 @@ def platform(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def reference_cpu_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload (the best of three): the machine's
+    speed, so that CPU figures taken on different hosts can be compared. The hosts these
+    benchmarks run on differ by up to 2x from one day to the next; divide a CPU figure by
+    this one to compare runs from different machines."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        sum(range(3_000_000))
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
+
+
 def emit(benchmark: str, **results: object) -> None:
-    """Print one JSON object with the benchmark's name, the machine and the results."""
+    """Print one JSON object with the benchmark's name, the machine (with its speed,
+    `reference_cpu_ms`) and the results."""
     def plain(value: object) -> object:
         return asdict(value) if isinstance(value, (Result, CpuPerRequest)) else value
 
     print(json.dumps({
         "benchmark": benchmark,
         "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(),
-                    "platform": host_platform.platform()},
+                    "platform": host_platform.platform(),
+                    "reference_cpu_ms": reference_cpu_ms()},
         **{key: plain(value) for key, value in results.items()},
     }, indent=2))
