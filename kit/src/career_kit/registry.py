@@ -68,6 +68,8 @@ SERVICES: tuple[Service, ...] = (
             "career.notify.v1.notify_pb2_grpc.NotifyServiceStub"),
     Service("blog", 50057, 8107, "career.blog.v1.BlogService",
             "career.blog.v1.blog_pb2_grpc.BlogServiceStub"),
+    Service("files", 50058, 8108, "career.files.v1.FilesService",
+            "career.files.v1.files_pb2_grpc.FilesServiceStub"),
 )
 
 NAMES: tuple[str, ...] = tuple(service.name for service in SERVICES)
