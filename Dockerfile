@@ -27,7 +27,7 @@ COPY devstack/ devstack/
 COPY gateway/ gateway/
 COPY services/ services/
 
-# Only what runs in production: the gateway and the seven services (which pull in kit and
+# Only what runs in production: the gateway and the eight services (which pull in kit and
 # protogen), installed as regular packages. Not devstack (embedded PostgreSQL, NATS and
 # Redis for local runs) and no dev dependencies. --frozen: exactly uv.lock, never re-resolved.
 RUN uv sync --frozen --no-dev --no-editable \
@@ -38,7 +38,8 @@ RUN uv sync --frozen --no-dev --no-editable \
         --package career-social \
         --package career-billing \
         --package career-notify \
-        --package career-blog
+        --package career-blog \
+        --package career-files
 
 # `<name>.main migrate` looks for its scripts in services/<name>/migrations under the working
 # directory, so keep exactly that layout (and nothing else from the sources).

@@ -16,7 +16,7 @@ $(CURDIR)/.tools/bin/uv:
 install: $(UV)
 	$(UV) sync --frozen --all-packages
 
-## Run the gateway and all seven services, with PostgreSQL/NATS/Redis started here unless
+## Run the gateway and all eight services, with PostgreSQL/NATS/Redis started here unless
 ## POSTGRES_URL / NATS_URL / REDIS_URL are set. Ctrl-C stops everything.
 run: install
 	$(PY) -m devstack.run

@@ -19,6 +19,7 @@ NOT_USER_DATA = {
     "/auth/oauth/{provider}/start",
     "/auth/oauth/{provider}/callback",
     "/auth/oauth/{provider}/link",
+    "/api/uploads/{bucket}",
 }
 # The parameter selects among the caller's own records; no id of another user fits in it.
 CALLER_SCOPED = {"/auth/identities/{provider}"}
@@ -34,7 +35,39 @@ def _sessions(new_browser) -> None:
     assert alice.call("GET", "/auth/sessions", bearer=alice.access_token).json() == [session]
 
 
-OWNERSHIP_CHECKS: dict[str, Callable] = {"/auth/sessions/{session_id}": _sessions}
+def _uploads(new_browser) -> None:
+    """GET, DELETE and the signed link of another user's upload are 404 (test_uploads.py
+    checks the same end to end with a real file)."""
+    alice, bob = new_browser(), new_browser()
+    alice.sign_up_and_in(f"owner-{id(alice)}@example.com")
+    bob.sign_up_and_in(f"other-{id(bob)}@example.com")
+    image = alice.call("POST", "/api/uploads/profile-images", bearer=alice.access_token,
+                       content=_tiny_png(), headers={"X-File-Name": "me.png"})
+    assert image.status_code == 201, image.text
+    file_id = image.json()["id"]
+    for method, path in (("GET", f"/api/uploads/{file_id}"),
+                         ("GET", f"/api/uploads/{file_id}/url"),
+                         ("DELETE", f"/api/uploads/{file_id}")):
+        assert bob.call(method, path, bearer=bob.access_token).status_code == 404
+    assert alice.call("GET", f"/api/uploads/{file_id}",
+                      bearer=alice.access_token).status_code == 200
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+OWNERSHIP_CHECKS: dict[str, Callable] = {
+    "/auth/sessions/{session_id}": _sessions,
+    "/api/uploads/{file_id}": _uploads,
+    "/api/uploads/{file_id}/url": _uploads,
+}
 
 
 def test_every_route_with_a_path_parameter_is_classified(gateway) -> None:

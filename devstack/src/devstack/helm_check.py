@@ -50,6 +50,8 @@ SERVICES = registry.NAMES
 # The keys of externalDatabase.urls, and the services receiving third-party webhooks.
 DATABASES = tuple(service.database for service in registry.SERVICES)
 WEBHOOK_RECEIVERS = tuple(service.name for service in registry.WEBHOOK_RECEIVERS)
+# Service -> the other services that call its gRPC API.
+GRPC_CLIENTS = {service.name: service.called_by for service in registry.SERVICES}
 # Every service's pod listens on these (the image's contract), whatever the registry's ports
 # for one machine are: each pod has its own address.
 GRPC_PORT = 50051
@@ -595,6 +597,10 @@ def check_env_contract(rendered: Rendered) -> None:
                 fail(f"{where}: must receive its own database URL only, got {sorted(databases)}")
             require_env(env, where, f"{prefix}_GRPC_PORT", str(GRPC_PORT))
             require_env(env, where, f"{prefix}_HTTP_PORT", str(SERVICE_HTTP_PORT))
+            for service, called_by in GRPC_CLIENTS.items():
+                if component in called_by:
+                    require_env(env, where, f"{prefix}_{env_prefix(service)}_GRPC_TARGET",
+                                f"{rendered.service_name(service)}:{GRPC_PORT}")
 
 
 def check_migration_jobs(rendered: Rendered) -> None:
@@ -704,10 +710,13 @@ def check_network_policies(rendered: Rendered) -> None:
     # labels (same namespace: no namespaceSelector, no ipBlock).
     gateway_selector = rendered.find("Deployment", GATEWAY)["spec"]["selector"]["matchLabels"]
 
-    def only_gateway(peer: dict[str, Any]) -> bool:
+    def only_pods(peer: dict[str, Any], selector: dict[str, str]) -> bool:
         if set(peer) != {"podSelector"} or peer["podSelector"].get("matchExpressions"):
             return False
-        return gateway_selector.items() <= (peer["podSelector"].get("matchLabels") or {}).items()
+        return selector.items() <= (peer["podSelector"].get("matchLabels") or {}).items()
+
+    def only_gateway(peer: dict[str, Any]) -> bool:
+        return only_pods(peer, gateway_selector)
 
     ingress_peer = {
         key: np_values["ingressController"][key] for key in ("namespaceSelector", "podSelector")
@@ -750,11 +759,20 @@ def check_network_policies(rendered: Rendered) -> None:
                     if {"ipBlock": {"cidr": cidr}} not in allowed.get(port, []):
                         fail(f"{where}: kubelet CIDR {cidr} cannot probe port {port}")
             continue
+        clients = {client: rendered.find("Deployment", client)["spec"]["selector"]["matchLabels"]
+                   for client in GRPC_CLIENTS.get(component, ())}
+        admitted_clients = set()
         for peer in allowed.get(GRPC_PORT, []):
             from_gateway = only_gateway(peer)
             from_kubelet = set(peer) == {"ipBlock"} and peer["ipBlock"]["cidr"] in kubelet_cidrs
-            if not (from_gateway or from_kubelet):
-                fail(f"{where}: gRPC port {GRPC_PORT} admits {peer}, not only the gateway")
+            from_client = [name for name, selector in clients.items()
+                           if only_pods(peer, selector)]
+            admitted_clients.update(from_client)
+            if not (from_gateway or from_kubelet or from_client):
+                fail(f"{where}: gRPC port {GRPC_PORT} admits {peer}, not only the gateway "
+                     f"and its registered clients {sorted(clients)}")
+        if missing := set(clients) - admitted_clients:
+            fail(f"{where}: its gRPC clients {sorted(missing)} cannot reach port {GRPC_PORT}")
         if not any(only_gateway(peer) for peer in allowed.get(GRPC_PORT, [])):
             fail(f"{where}: the gateway cannot reach gRPC port {GRPC_PORT}")
         if metrics_peer not in allowed.get(SERVICE_HTTP_PORT, []):
@@ -867,8 +885,9 @@ def _disagreement(what: str, names: Iterable[str], expected: Iterable[str]) -> s
 
 
 def check_registry_values(values: dict[str, Any]) -> None:
-    """The values name exactly the registry's services, a database URL for each, and
-    webhookPaths on exactly the services the registry says receive webhooks."""
+    """The values name exactly the registry's services, a database URL for each, webhookPaths
+    on exactly the services the registry says receive webhooks, and grpcClients as the
+    registry's called_by."""
     services = values["services"]
     with_webhooks = [name for name, service in services.items() if service.get("webhookPaths")]
     problem = (
@@ -878,6 +897,11 @@ def check_registry_values(values: dict[str, Any]) -> None:
         or _disagreement("the services with webhookPaths", with_webhooks, WEBHOOK_RECEIVERS)
         or _disagreement("the services webhooks are routed to", WEBHOOK_ROUTES.values(),
                          WEBHOOK_RECEIVERS)
+        or next((f"services.{name}.grpcClients {sorted(given)} disagree with the registry's "
+                 f"called_by {sorted(GRPC_CLIENTS.get(name, ()))}"
+                 for name, service in services.items()
+                 if (given := set(service.get("grpcClients") or ()))
+                 != set(GRPC_CLIENTS.get(name, ()))), None)
     )
     if problem:
         fail(problem)

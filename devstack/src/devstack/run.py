@@ -113,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
                       events_namespace=os.environ.get("EVENTS_NAMESPACE", ""),
                       redis_key_prefix=os.environ.get("REDIS_KEY_PREFIX", ""),
                       extra_env={"AUTH_KEYS_DIR": os.environ.get("AUTH_KEYS_DIR")
-                                 or str(data / "auth-keys")})
-        _say("Migrating and starting the gateway and 7 services ...")
+                                 or str(data / "auth-keys"),
+                                 # Uploads and local storage's objects survive restarts.
+                                 "FILES_DATA_DIR": os.environ.get("FILES_DATA_DIR")
+                                 or str(data / "files")})
+        _say("Migrating and starting the gateway and 8 services ...")
         seconds = stack.start(args.start_timeout, stop_requested=lambda: bool(received))
         _say(
             f"\nCareer Tools is up in {seconds:.1f}s\n"

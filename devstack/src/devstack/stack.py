@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +34,7 @@ import httpx
 
 from career_kit import registry
 from career_kit.db import sync_url
+from devstack.fakes.clamd import FakeClamd
 from devstack.fakes.email import SmtpCatcher, start_local_mail_catcher
 from devstack.fakes.payments import LocalPayments, start_local_payments
 from devstack.processes import DIE_WITH_PARENT, end_group, signal_group
@@ -134,6 +136,11 @@ class Stack:
     mail_catcher: SmtpCatcher | None = None
     # Started by `start()` for the payment providers without credentials in the environment.
     payments: LocalPayments | None = None
+    # Started by `start()` when no CLAMAV_URL is given: the files service's malware scanner.
+    clamd: FakeClamd | None = None
+    # The files service's spool and local storage when FILES_DATA_DIR is not given: made by
+    # `start()`, removed by `stop()`.
+    _files_dir: Path | None = field(default=None, init=False, repr=False)
     # How each process was started (arguments, environment, when), for `restart()`.
     _commands: dict[str, _Command] = field(default_factory=dict, init=False, repr=False)
 
@@ -176,10 +183,17 @@ class Stack:
             env[f"{prefix}_GRPC_PORT"] = str(ports.grpc)
             env[f"{prefix}_HTTP_PORT"] = str(ports.http)
             env[f"GATEWAY_{prefix}_GRPC_TARGET"] = f"{self.host}:{ports.grpc}"
+            for client in service.called_by:
+                env[f"{client.upper()}_{prefix}_GRPC_TARGET"] = f"{self.host}:{ports.grpc}"
         for service in registry.WEBHOOK_RECEIVERS:
             env[f"GATEWAY_{service.env_prefix}_WEBHOOK_URL"] = (
                 f"http://{self.host}:{self.ports.services[service.name].http}"
             )
+        # Uploads stream to the files service's HTTP port; local storage's links point at the
+        # gateway's /files/..., which forwards there.
+        env["GATEWAY_FILES_HTTP_URL"] = f"http://{self.host}:{self.ports.services['files'].http}"
+        env["FILES_SIGNED_BASE_URL"] = f"{self.gateway_url}/files/signed"
+        env["FILES_LOCAL_PUBLIC_BASE_URL"] = f"{self.gateway_url}/files/public"
         env.update(self.extra_env)
         return env
 
@@ -301,6 +315,13 @@ class Stack:
             self.payments, payment_env = start_local_payments(
                 self.gateway_url, stripe=stripe_missing, paypal=paypal_missing)
             env.update(payment_env)
+        if not env.get("CLAMAV_URL") and env.get("FILES_MALWARE_SCAN") != "off":
+            # Room for social-media's 50 MB videos (clamd's own default is 25 MB).
+            self.clamd = FakeClamd(stream_max_length=64 * 1024 * 1024).start()
+            env["CLAMAV_URL"] = self.clamd.url
+        if not env.get("FILES_DATA_DIR"):
+            self._files_dir = Path(tempfile.mkdtemp(prefix="career-files-"))
+            env["FILES_DATA_DIR"] = str(self._files_dir)
         for name in SERVICES:
             self.spawn(name, ["-m", f"{name}.main", "serve"], env)
         self.spawn("gateway", ["-m", "gateway.main"], env)
@@ -362,6 +383,12 @@ class Stack:
         if self.payments is not None:
             self.payments.stop()
             self.payments = None
+        if self.clamd is not None:
+            self.clamd.stop()
+            self.clamd = None
+        if self._files_dir is not None:
+            shutil.rmtree(self._files_dir, ignore_errors=True)
+            self._files_dir = None
         return codes
 
 

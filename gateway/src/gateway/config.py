@@ -63,6 +63,11 @@ class GatewaySettings(_ServiceAddresses):
     readiness_timeout_seconds: float = Field(default=1.5, gt=0)
     # How long a forwarded webhook may take before the sender gets 504 (and retries).
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The files service's HTTP port: uploads are streamed there (routers/files.py says why),
+    # and local storage's objects are served from there.
+    files_http_url: str = f"http://127.0.0.1:{registry.BY_NAME['files'].http_port}"
+    # An upload of 50 MB from a slow client, its scan and its processing, in full.
+    upload_timeout_seconds: float = Field(default=300.0, gt=0)
     # Where the SPA is served: the OAuth callback sends the browser back to
     # <spa_base_url>/oauth/complete (routers/oauth.py).
     spa_base_url: str = "http://localhost:5173"

@@ -34,6 +34,9 @@ class Service:
     # Whether Stripe, PayPal or the social networks post to its HTTP port (the gateway
     # forwards them to GATEWAY_<NAME>_WEBHOOK_URL; the Ingress routes them straight to it).
     receives_webhooks: bool = False
+    # The other services that call its gRPC API (beside the gateway, which calls every one):
+    # each gets <CLIENT>_<NAME>_GRPC_TARGET, and the chart's NetworkPolicy admits them.
+    called_by: tuple[str, ...] = ()
 
     @property
     def env_prefix(self) -> str:
@@ -69,7 +72,7 @@ SERVICES: tuple[Service, ...] = (
     Service("blog", 50057, 8107, "career.blog.v1.BlogService",
             "career.blog.v1.blog_pb2_grpc.BlogServiceStub"),
     Service("files", 50058, 8108, "career.files.v1.FilesService",
-            "career.files.v1.files_pb2_grpc.FilesServiceStub"),
+            "career.files.v1.files_pb2_grpc.FilesServiceStub", called_by=("auth",)),
 )
 
 NAMES: tuple[str, ...] = tuple(service.name for service in SERVICES)

@@ -73,6 +73,9 @@ class Components:
     publishes: Sequence[str] = ()
     http_routes: Sequence[BaseRoute] = ()
     background: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=tuple)
+    # What to close after the drain, before the runtime's own resources (clients of storage,
+    # channels to other services).
+    closers: Sequence[Callable[[], Awaitable[None]]] = ()
     # The domain object compose() built (its service), so that the service's own tests can
     # set up state through the same rules the servicer uses. The runtime never reads it.
     domain: Any = None
@@ -271,6 +274,11 @@ class BuiltService(Generic[S]):
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
+        for close in self.components.closers:
+            try:
+                await close()
+            except Exception:
+                log.exception("closing failed")
         await _close(self.resources)
         log.info("stopped")
 

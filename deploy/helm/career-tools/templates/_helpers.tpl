@@ -148,6 +148,13 @@ the client (the rate limits' key); believing anyone else's would let clients pic
 {{- if $service.webhookPaths }}
 {{- $_ := set $data (printf "GATEWAY_%s_WEBHOOK_URL" $prefix) (printf "http://%s:8080" $host) }}
 {{- end }}
+{{- range $client := $service.grpcClients | default list }}
+{{- $_ := set $data (printf "%s_%s_GRPC_TARGET" (include "career-tools.envPrefix" $client) $prefix) (printf "%s:50051" $host) }}
+{{- end }}
+{{- if eq $name "files" }}
+{{- /* Uploads are streamed to the files service's HTTP port (gateway/routers/files.py). */}}
+{{- $_ := set $data "GATEWAY_FILES_HTTP_URL" (printf "http://%s:8080" $host) }}
+{{- end }}
 {{- end }}
 {{- range $key, $value := .Values.config.extra }}
 {{- $_ := set $data $key (toString $value) }}

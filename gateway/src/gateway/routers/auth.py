@@ -366,6 +366,8 @@ async def update_me(body: UpdateMeIn, caller: CurrentCaller, clients: ClientsDep
         message.social_links.CopyFrom(auth_pb2.SocialLinks(links=body.social_links or {}))
     if "profile_image_url" in given:
         message.profile_image_url = body.profile_image_url or ""
+    if "profile_image_file_id" in given:
+        message.profile_image_file_id = body.profile_image_file_id or ""
     return user_out(await clients.auth.UpdateMe(message))
 
 

@@ -22,6 +22,11 @@ class Preferences(BaseModel):
     language: str
 
 
+class ProfileImageOut(BaseModel):
+    file_id: str
+    urls: dict[str, str]
+
+
 class UserOut(BaseModel):
     id: str
     email: str
@@ -32,6 +37,10 @@ class UserOut(BaseModel):
     preferences: Preferences
     social_links: dict[str, str]
     profile_image_url: str | None
+    profile_image: ProfileImageOut | None = Field(
+        description="The uploaded picture (PATCH /auth/me with profile_image_file_id) and the "
+                    "public URLs of its variants: original, 512-webp, 512-jpeg, 128-webp, "
+                    "128-jpeg")
     two_factor_enabled: bool
     last_login_at: datetime | None
     created_at: datetime | None
@@ -207,13 +216,15 @@ class PreferencesPatch(BaseModel):
 
 class UpdateMeIn(BaseModel):
     """Only the fields present change. `social_links` replaces every link; an empty or null
-    `profile_image_url` removes the picture."""
+    `profile_image_url` or `profile_image_file_id` removes the picture. A picture uploaded to
+    /api/uploads/profile-images is set with its id (`profile_image_file_id`)."""
 
     name: str | None = Field(default=None, max_length=100)
     preferences: PreferencesPatch | None = None
     social_links: dict[str, str] | None = Field(
         default=None, examples=[{"linkedin": "https://www.linkedin.com/in/ada"}])
     profile_image_url: str | None = Field(default=None, max_length=2048)
+    profile_image_file_id: str | None = Field(default=None, max_length=64)
 
 
 class DeleteMeIn(BaseModel):
@@ -234,6 +245,9 @@ def user_out(user: auth_pb2.User) -> UserOut:
                                 theme=p.theme, language=p.language),
         social_links=dict(user.social_links),
         profile_image_url=user.profile_image_url or None,
+        profile_image=(ProfileImageOut(file_id=user.profile_image.file_id,
+                                       urls=dict(user.profile_image.urls))
+                       if user.HasField("profile_image") else None),
         two_factor_enabled=user.two_factor_enabled,
         last_login_at=datetime_of(user, "last_login_at"),
         created_at=datetime_of(user, "created_at"),

@@ -6,6 +6,7 @@ from typing import ClassVar
 from argon2 import DEFAULT_MEMORY_COST, DEFAULT_TIME_COST
 from pydantic import Field, SecretStr, model_validator
 
+from career_kit.registry import BY_NAME
 from career_kit.settings import ServiceSettings, service_config
 
 
@@ -14,6 +15,8 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "auth"
 
+    # The files service, which holds uploaded profile pictures (AUTH_FILES_GRPC_TARGET).
+    files_grpc_target: str = f"127.0.0.1:{BY_NAME['files'].grpc_port}"
 
     # PEM with one or more RSA private keys: the first signs access tokens, all of them are
     # published in the JWKS, so a rotation adds the new key first and drops the old one after

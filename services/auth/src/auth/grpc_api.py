@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 from auth import models
 from auth.repository import ActiveSession
 from auth.service import LINK, LOGIN, AuthService, IssuedTokens, SignIn
+from auth.service.profile import KEEP
 from career.auth.v1 import auth_pb2, auth_pb2_grpc
 from career_kit import context
 from career_kit.conversions import datetime_of, timestamp
@@ -47,6 +48,9 @@ def user_message(user: models.User) -> auth_pb2.User:
             theme=str(prefs.get("theme", "system")), language=str(prefs.get("language", "en"))),
         social_links={str(k): str(v) for k, v in (user.social_links or {}).items()},
         profile_image_url=user.profile_image_url or "",
+        profile_image=(auth_pb2.ProfileImage(file_id=user.profile_image["file_id"],
+                                             urls=user.profile_image.get("urls", {}))
+                       if user.profile_image else None),
         two_factor_enabled=user.two_factor_enabled,
         last_login_at=timestamp(user.last_login_at), created_at=timestamp(user.created_at),
     )
@@ -202,13 +206,21 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def UpdateMe(self, request: auth_pb2.UpdateMeRequest,
                        ctx: grpc.aio.ServicerContext) -> auth_pb2.User:
-        user = await self.unit(lambda s: self.service.profile.update_me(
-            s, caller_id=context.caller_id(), name=_optional(request, "name"),
+        caller = str(context.signed_in_user(context.caller_id()))
+        image: Any = KEEP
+        if request.HasField("profile_image_file_id"):
+            image = (await self.service.profile_images.attach(
+                caller, request.profile_image_file_id)
+                if request.profile_image_file_id else None)
+        user, replaced = await self.unit(lambda s: self.service.profile.update_me(
+            s, caller_id=caller, name=_optional(request, "name"),
             preferences=(preference_changes(request.preferences)
                          if request.HasField("preferences") else None),
             social_links=(dict(request.social_links.links)
                           if request.HasField("social_links") else None),
-            profile_image_url=_optional(request, "profile_image_url")))
+            profile_image_url=_optional(request, "profile_image_url"), profile_image=image))
+        if replaced:
+            await self.service.profile_images.release(caller, replaced)
         return user_message(user)
 
     async def DeleteMe(self, request: auth_pb2.DeleteMeRequest,

@@ -15,6 +15,8 @@ from auth.repository import AccessTokenDenylist
 from auth.service import AuthService, Dependencies
 from auth.tokens import AccessTokenIssuer
 from auth.two_factor import SecretBox, TwoFactorLoginTokens
+from career.files.v1 import files_pb2_grpc
+from career_kit.grpc.client import Channel, create_channel
 from career_kit.grpc.server import GrpcService
 from career_kit.service import Components, Resources, ServiceRuntime
 from career_kit.unit_of_work import UnitOfWork
@@ -29,7 +31,8 @@ def password_hashing(settings: Settings) -> PasswordHashing:
                            queue_seconds=settings.password_hash_queue_seconds)
 
 
-def build_service(settings: Settings, resources: Resources[Settings]) -> AuthService:
+def build_service(settings: Settings, resources: Resources[Settings],
+                  files: Channel | None = None) -> AuthService:
     keys = SigningKeys.from_settings(settings)
     key_prefix = settings.platform.redis_key_prefix
     totp_key = settings.totp_encryption_key
@@ -45,17 +48,22 @@ def build_service(settings: Settings, resources: Resources[Settings]) -> AuthSer
         oauth_states=OAuthStateStore(resources.redis, key_prefix),
         two_factor_tokens=TwoFactorLoginTokens(resources.redis, key_prefix),
         secret_box=SecretBox(totp_key.get_secret_value() if totp_key else None),
+        files=files_pb2_grpc.FilesServiceStub(files) if files is not None else None,
     ))
 
 
 def compose(resources: Resources[Settings]) -> Components:
     """Wire the domain onto the runtime's resources (servicers, subscriptions, routes); the
     AuthService is the domain the service's tests reach (`Components.domain`)."""
-    service = build_service(resources.settings, resources)
+    settings = resources.settings
+    files = create_channel(settings.files_grpc_target,
+                           settings.platform.internal_secret.get_secret_value())
+    service = build_service(settings, resources, files)
     servicer = AuthServicer(UnitOfWork(resources.db), service)
     return Components(grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
                       subscriptions=BillingConsumers(service).subscriptions(),
-                      publishes=list(events.PUBLISHED_DOMAINS), domain=service)
+                      publishes=list(events.PUBLISHED_DOMAINS), closers=[files.close],
+                      domain=service)
 
 
 def main() -> None:

@@ -62,6 +62,9 @@ class User(Base):
         JSONB, server_default=text(DEFAULT_PREFERENCES_SQL))
     social_links: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'"))
     profile_image_url: Mapped[str | None] = mapped_column(Text)
+    # An uploaded picture: {"file_id": ..., "urls": {variant: public URL}} (the files service
+    # holds the bytes; profile_image_url is then its 512 px square). Null otherwise.
+    profile_image: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Consecutive failed logins since the last success or lockout.
     login_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))

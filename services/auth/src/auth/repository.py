@@ -97,7 +97,8 @@ class Users(Repository):
 
     async def update_profile(self, user: User, *, now: datetime,
                              changes: dict[str, Any]) -> None:
-        """Set the given columns (name, preferences, social_links, profile_image_url)."""
+        """Set the given columns (name, preferences, social_links, profile_image_url,
+        profile_image)."""
         for column, value in changes.items():
             setattr(user, column, value)
         user.updated_at = now

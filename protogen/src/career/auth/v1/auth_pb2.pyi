@@ -48,7 +48,7 @@ class Preferences(_message.Message):
     def __init__(self, email_notifications: _Optional[bool] = ..., job_alerts: _Optional[bool] = ..., newsletter: _Optional[bool] = ..., theme: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("id", "email", "name", "tier", "roles", "email_verified_at", "preferences", "social_links", "profile_image_url", "two_factor_enabled", "last_login_at", "created_at")
+    __slots__ = ("id", "email", "name", "tier", "roles", "email_verified_at", "preferences", "social_links", "profile_image_url", "two_factor_enabled", "last_login_at", "created_at", "profile_image")
     class SocialLinksEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,7 @@ class User(_message.Message):
     TWO_FACTOR_ENABLED_FIELD_NUMBER: _ClassVar[int]
     LAST_LOGIN_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_IMAGE_FIELD_NUMBER: _ClassVar[int]
     id: str
     email: str
     name: str
@@ -80,7 +81,23 @@ class User(_message.Message):
     two_factor_enabled: bool
     last_login_at: _timestamp_pb2.Timestamp
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., email: _Optional[str] = ..., name: _Optional[str] = ..., tier: _Optional[_Union[Tier, str]] = ..., roles: _Optional[_Iterable[str]] = ..., email_verified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preferences: _Optional[_Union[Preferences, _Mapping]] = ..., social_links: _Optional[_Mapping[str, str]] = ..., profile_image_url: _Optional[str] = ..., two_factor_enabled: _Optional[bool] = ..., last_login_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    profile_image: ProfileImage
+    def __init__(self, id: _Optional[str] = ..., email: _Optional[str] = ..., name: _Optional[str] = ..., tier: _Optional[_Union[Tier, str]] = ..., roles: _Optional[_Iterable[str]] = ..., email_verified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., preferences: _Optional[_Union[Preferences, _Mapping]] = ..., social_links: _Optional[_Mapping[str, str]] = ..., profile_image_url: _Optional[str] = ..., two_factor_enabled: _Optional[bool] = ..., last_login_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., profile_image: _Optional[_Union[ProfileImage, _Mapping]] = ...) -> None: ...
+
+class ProfileImage(_message.Message):
+    __slots__ = ("file_id", "urls")
+    class UrlsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
+    URLS_FIELD_NUMBER: _ClassVar[int]
+    file_id: str
+    urls: _containers.ScalarMap[str, str]
+    def __init__(self, file_id: _Optional[str] = ..., urls: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class TokenPair(_message.Message):
     __slots__ = ("access_token", "access_expires_at", "refresh_token", "refresh_expires_at", "session_id")
@@ -320,16 +337,18 @@ class SocialLinks(_message.Message):
     def __init__(self, links: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class UpdateMeRequest(_message.Message):
-    __slots__ = ("name", "preferences", "social_links", "profile_image_url")
+    __slots__ = ("name", "preferences", "social_links", "profile_image_url", "profile_image_file_id")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PREFERENCES_FIELD_NUMBER: _ClassVar[int]
     SOCIAL_LINKS_FIELD_NUMBER: _ClassVar[int]
     PROFILE_IMAGE_URL_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_IMAGE_FILE_ID_FIELD_NUMBER: _ClassVar[int]
     name: str
     preferences: PreferencesUpdate
     social_links: SocialLinks
     profile_image_url: str
-    def __init__(self, name: _Optional[str] = ..., preferences: _Optional[_Union[PreferencesUpdate, _Mapping]] = ..., social_links: _Optional[_Union[SocialLinks, _Mapping]] = ..., profile_image_url: _Optional[str] = ...) -> None: ...
+    profile_image_file_id: str
+    def __init__(self, name: _Optional[str] = ..., preferences: _Optional[_Union[PreferencesUpdate, _Mapping]] = ..., social_links: _Optional[_Union[SocialLinks, _Mapping]] = ..., profile_image_url: _Optional[str] = ..., profile_image_file_id: _Optional[str] = ...) -> None: ...
 
 class DeleteMeRequest(_message.Message):
     __slots__ = ("password", "access_jti", "access_expires_at", "auth_time")

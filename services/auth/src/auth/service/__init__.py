@@ -4,6 +4,7 @@
     sessions         login and lockout, refresh-token rotation, logout, the sessions list
     tokens           token pairs, access-token revocation, the JWKS
     profile          the signed-in user's profile, password and account deletion
+    profile_images   uploaded profile pictures (held by the files service)
     tier             the tier that follows billing's entitled plan
     oauth            sign-in with external providers, linked identities
     two_factor       TOTP and recovery codes, the second step of a login
@@ -22,6 +23,7 @@ from __future__ import annotations
 from auth.service.dependencies import Dependencies
 from auth.service.oauth import LINK, LOGIN, OAuth, OAuthOutcome
 from auth.service.profile import PasswordChange, Profile
+from auth.service.profile_images import ProfileImages
 from auth.service.registration import Registration, RegistrationOutcome
 from auth.service.security_events import SecurityEvents
 from auth.service.sessions import Lockout, Sessions, SignIn
@@ -49,3 +51,4 @@ class AuthService:
         self.tier = Tier(deps)
         self.oauth = OAuth(deps, self.security_events, self.sessions, self.registration)
         self.two_factor = TwoFactor(deps, self.security_events, self.tokens, lockout)
+        self.profile_images = ProfileImages(deps.files)

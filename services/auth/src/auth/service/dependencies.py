@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from auth.keys import SigningKeys
 from auth.oauth import OAuthProviders, OAuthStateStore
@@ -38,6 +39,8 @@ class Dependencies:
     oauth_states: OAuthStateStore | None = None
     two_factor_tokens: TwoFactorLoginTokens | None = None
     secret_box: SecretBox = field(default_factory=lambda: SecretBox(None))
+    # The files service's stub (FilesServiceStub), for uploaded profile pictures.
+    files: Any = None
 
     def oauth_state_store(self) -> OAuthStateStore:
         if self.oauth_states is None:

@@ -17,6 +17,7 @@ from auth import events
 from auth.models import User
 from auth.passwords import check_password_rules
 from auth.repository import RefreshTokens, UserReads, Users
+from auth.service.profile_images import DEFAULT_VARIANT
 from auth.service.rules import MAX_NAME_LENGTH, http_url
 from auth.service.security_events import PASSWORD_CHANGED
 from auth.service.sessions import AccountPart
@@ -60,6 +61,13 @@ async def signed_in_account(session: AsyncSession, caller_id: str | None, *,
     return user
 
 
+class Keep:
+    """`update_me`'s "leave the uploaded picture as it is" (None removes it)."""
+
+
+KEEP = Keep()
+
+
 class Profile(AccountPart):
     """The signed-in user's profile, password and account."""
 
@@ -74,9 +82,14 @@ class Profile(AccountPart):
     async def update_me(self, session: AsyncSession, *, caller_id: str | None,
                         name: str | None = None, preferences: dict[str, Any] | None = None,
                         social_links: dict[str, str] | None = None,
-                        profile_image_url: str | None = None) -> User:
-        """Change what is given (not None); `preferences` holds only the keys to change."""
+                        profile_image_url: str | None = None,
+                        profile_image: dict[str, Any] | Keep | None = KEEP
+                        ) -> tuple[User, str | None]:
+        """Change what is given (not None; for `profile_image`, not KEEP: None removes it);
+        `preferences` holds only the keys to change. Also answers the file id of the uploaded
+        picture this replaced or removed, if any (ProfileImages releases it)."""
         user = await signed_in_account(session, caller_id)
+        before = (user.profile_image or {}).get("file_id")
         changes: dict[str, Any] = {}
         if name is not None:
             name = name.strip()
@@ -91,9 +104,15 @@ class Profile(AccountPart):
         if profile_image_url is not None:
             changes["profile_image_url"] = (http_url(profile_image_url, "profile_image_url")
                                             if profile_image_url.strip() else None)
+            changes["profile_image"] = None  # an external picture replaces an uploaded one
+        if not isinstance(profile_image, Keep):
+            changes["profile_image"] = profile_image
+            changes["profile_image_url"] = (
+                profile_image["urls"].get(DEFAULT_VARIANT) if profile_image else None)
         if changes:
             await Users(session).update_profile(user, now=self.deps.clock(), changes=changes)
-        return user
+        after = (user.profile_image or {}).get("file_id")
+        return user, before if before and before != after else None
 
     async def change_password(self, session: AsyncSession, *, caller_id: str | None,
                               current_password: str, new_password: str,
