@@ -5,6 +5,7 @@ the gateway's /files/... — with the limits cut while the body streams."""
 from __future__ import annotations
 
 import io
+import select
 import socket
 import time
 import uuid
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image
 
-from devstack import samples
+from services.files.tests import samples
 from devstack.fakes.clamd import eicar
 
 GPS_IFD = 0x8825
@@ -113,26 +114,21 @@ def test_a_huge_body_is_cut_off_after_about_the_limit(stack, new_browser) -> Non
                       "Transfer-Encoding: chunked\r\n\r\n").encode())
         chunk = b"\xff" * (256 * 1024)
         framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
-        sent = 0
-        sock.setblocking(False)
-        answer = b""
+        sent, pending, answer = 0, b"", b""
         deadline = time.monotonic() + 60
-        while sent < 60 * 1024 * 1024 and time.monotonic() < deadline:
-            try:
-                answer += sock.recv(65536)
-            except BlockingIOError:
-                pass
-            except ConnectionError:
+        while not answer and time.monotonic() < deadline:
+            if not pending and sent < 60 * 1024 * 1024:
+                pending, sent = framed, sent + len(chunk)
+            readable, writable, _ = select.select([sock], [sock] if pending else [], [], 0.05)
+            if readable:
+                answer = sock.recv(65536)
                 break
-            if answer:
-                break
-            try:
-                sock.sendall(framed)
-                sent += len(chunk)
-            except (BlockingIOError, ConnectionError):
-                time.sleep(0.01)
-        sock.setblocking(True)
-        while b"\r\n\r\n" not in answer:
+            if writable:
+                try:
+                    pending = pending[sock.send(pending):]
+                except ConnectionError:
+                    break
+        while answer and b"\r\n\r\n" not in answer:
             more = sock.recv(65536)
             if not more:
                 break
@@ -169,3 +165,36 @@ def test_another_users_file_is_not_found_anywhere(new_browser, tmp_path) -> None
                     bearer=ada.access_token).status_code == 204
     assert ada.call("GET", f"/api/uploads/{file['id']}",
                     bearer=ada.access_token).status_code == 404
+
+
+def test_an_uploaded_picture_becomes_the_profile_image(new_browser, gateway, tmp_path) -> None:
+    ada = _signed_in(new_browser)
+    first = _upload(ada, "profile-images", samples.jpeg_with_gps(tmp_path / "a.jpg")).json()
+    second = _upload(ada, "profile-images", samples.png(tmp_path / "b.png")).json()
+
+    changed = ada.call("PATCH", "/auth/me", bearer=ada.access_token,
+                       json={"profile_image_file_id": first["id"]})
+
+    assert changed.status_code == 200, changed.text
+    me = ada.call("GET", "/auth/me", bearer=ada.access_token).json()
+    urls = {v["name"]: v["url"] for v in first["variants"]}
+    assert me["profile_image"] == {"file_id": first["id"], "urls": urls}
+    assert me["profile_image_url"] == urls["512-jpeg"]
+    assert gateway.get(urlsplit(me["profile_image_url"]).path).status_code == 200
+    # In use: not deletable. Replaced: released, and then deletable.
+    assert ada.call("DELETE", f"/api/uploads/{first['id']}",
+                    bearer=ada.access_token).status_code == 412
+    assert ada.call("PATCH", "/auth/me", bearer=ada.access_token,
+                    json={"profile_image_file_id": second["id"]}).status_code == 200
+    assert ada.call("DELETE", f"/api/uploads/{first['id']}",
+                    bearer=ada.access_token).status_code == 204
+    # Another bucket's file, or someone else's, is refused.
+    cv = _upload(ada, "cv-files", samples.pdf(tmp_path / "cv.pdf")).json()
+    assert ada.call("PATCH", "/auth/me", bearer=ada.access_token,
+                    json={"profile_image_file_id": cv["id"]}).status_code == 400
+    bob = _signed_in(new_browser)
+    assert bob.call("PATCH", "/auth/me", bearer=bob.access_token,
+                    json={"profile_image_file_id": second["id"]}).status_code == 404
+    removed = ada.call("PATCH", "/auth/me", bearer=ada.access_token,
+                       json={"profile_image_file_id": None})
+    assert removed.json()["profile_image"] is None and removed.json()["profile_image_url"] is None

@@ -171,7 +171,7 @@ async def get_upload(file_id: str, caller: CurrentCaller, clients: ClientsDep) -
 
 
 @router.delete("/api/uploads/{file_id}", status_code=204,
-               summary="Delete one of one's files (409 while something uses it)")
+               summary="Delete one of one's files (412 while something uses it)")
 async def delete_upload(file_id: str, caller: CurrentCaller, clients: ClientsDep) -> Response:
     await clients.files.DeleteFile(files_pb2.DeleteFileRequest(id=file_id))
     return Response(status_code=204)

@@ -39,7 +39,7 @@ from files.storage.local import LocalStorage, SignatureInvalid
 log = logging.getLogger(__name__)
 
 _GRPC_TO_HTTP = {"INVALID_ARGUMENT": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
-                 "NOT_FOUND": 404, "FAILED_PRECONDITION": 409, "UNAVAILABLE": 503}
+                 "NOT_FOUND": 404, "FAILED_PRECONDITION": 412, "UNAVAILABLE": 503}
 # Immutable: an object's key holds its file's id, and a file's bytes never change.
 PUBLIC_CACHE = "public, max-age=31536000, immutable"
 NAME_LIMIT = 255

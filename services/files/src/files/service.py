@@ -202,7 +202,7 @@ class FileService:
         if file.references:
             raise FailedPrecondition(
                 "The file is in use (" + ", ".join(r.reference for r in file.references)
-                + "); remove it there first.")
+                + "); remove it there first.", problem_type="file-in-use")
         await self._remove(session, file, "owner")
 
     async def _remove(self, session: AsyncSession, file: StoredFile, reason: str) -> None:
