@@ -11,7 +11,7 @@ from PIL import Image
 
 from files.content.model import ContentRefused
 from files.content.video import probe_video, process_video
-from services.files.tests.sample_videos import (
+from devstack.samples.videos import (
     audio_only_mp4,
     avi,
     h264_mov,

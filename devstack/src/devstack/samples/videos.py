@@ -1,5 +1,5 @@
-"""Test videos made on the spot with the bundled ffmpeg (nothing binary is checked in), for the
-video tests here and end-to-end tests of uploads. Plain functions, no fixtures: each writes
+"""Test videos made on the spot with the bundled ffmpeg, for the files service's video tests,
+end-to-end tests of uploads and bench/uploads.py. Plain functions, no fixtures: each writes
 `path` and returns it."""
 
 from __future__ import annotations
