@@ -32,5 +32,6 @@ async def get_webhook_http(request: Request) -> httpx.AsyncClient:
 
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
-# The one HTTP client that forwards webhooks (pooled connections to billing and social).
+# The one HTTP client to services' HTTP ports: webhooks forwarded to billing and social,
+# uploads streamed to files (pooled connections).
 WebhookHttpDep = Annotated[httpx.AsyncClient, Depends(get_webhook_http)]

@@ -8,6 +8,7 @@ import contextlib
 import socket
 from collections.abc import Iterator, Mapping, Sequence
 from http import HTTPStatus
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -51,15 +52,17 @@ def ops_app(readiness: Readiness, extra_routes: Sequence[BaseRoute] = ()) -> Sta
 
 
 def problem_response(status: int, detail: str, *, instance: str,
-                     headers: Mapping[str, str] | None = None) -> Response:
+                     headers: Mapping[str, str] | None = None, **extensions: Any) -> Response:
     """An RFC 9457 problem+json answer of a service's own HTTP routes (e.g. webhooks), in the
     shape the gateway's API documents: `instance` is the request path, `request_id` the
-    correlation id (for a forwarded webhook, the gateway's X-Request-ID)."""
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
-            "detail": detail, "instance": instance}
+    correlation id (for a forwarded webhook, the gateway's X-Request-ID), `extensions` more
+    members (an upload's `detected` kind)."""
+    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase,
+                            "status": status, "detail": detail, "instance": instance}
     request_id = context.correlation_id.get()
     if request_id is not None:
         body["request_id"] = request_id
+    body.update(extensions)
     return JSONResponse(body, status_code=status, headers=dict(headers or {}),
                         media_type="application/problem+json")
 
