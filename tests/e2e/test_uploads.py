@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image
 
-from services.files.tests import samples
 from devstack.fakes.clamd import eicar
+from devstack.samples import content as samples
 
 GPS_IFD = 0x8825
 

@@ -224,6 +224,8 @@ async def test_public_url_of_a_public_bucket_serves_without_credentials(
     response = await http.get(url)
     assert response.status_code == 200
     assert response.content == data
+    if not isinstance(storage, CloudinaryStorage):  # Cloudinary's CDN sets its own
+        assert "immutable" in response.headers["cache-control"]
 
 
 async def test_private_objects_are_not_served_at_a_public_url(
@@ -426,6 +428,7 @@ async def test_s3_stores_large_files_as_multipart_uploads_with_their_content_typ
 
     head = moto.client().head_object(Bucket=S3_BUCKET, Key=f"{S3_PREFIX}social-media/{key}")
     assert head["ContentType"] == "video/mp4"
+    assert head["CacheControl"] == "private, no-store"
     assert head["ETag"].strip('"').endswith("-2")  # a two-part multipart upload
     assert storage.public_url("social-media", key) == f"https://cdn.test/social-media/{key}"
     await storage.close()

@@ -18,8 +18,8 @@ from PIL import Image
 from career.auth.v1 import events_pb2 as auth_events
 from career.files.v1 import events_pb2, files_pb2
 from career_kit import context
-from services.files.tests import samples
 from devstack.fakes.clamd import eicar
+from devstack.samples import content as samples
 from devstack.service_harness import INTERNAL_SECRET, eventually
 
 GPS_IFD = 0x8825

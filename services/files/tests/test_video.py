@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from files.content.model import ContentRefused
-from files.content.video import probe_video, process_video
 from devstack.samples.videos import (
     audio_only_mp4,
     avi,
@@ -19,6 +17,8 @@ from devstack.samples.videos import (
     not_a_video_mp4,
     portrait_h264_mp4,
 )
+from files.content.model import ContentRefused
+from files.content.video import probe_video, process_video
 
 
 def moov_before_mdat(path: Path) -> bool:

@@ -33,15 +33,13 @@ from files.buckets import BUCKETS
 from files.content.model import ContentRefused
 from files.grpc_api import file_message
 from files.service import FileService, Upload
-from files.storage.base import ObjectNotFound
+from files.storage.base import PRIVATE_CACHE_CONTROL, PUBLIC_CACHE_CONTROL, ObjectNotFound
 from files.storage.local import LocalStorage, SignatureInvalid
 
 log = logging.getLogger(__name__)
 
 _GRPC_TO_HTTP = {"INVALID_ARGUMENT": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
                  "NOT_FOUND": 404, "FAILED_PRECONDITION": 412, "UNAVAILABLE": 503}
-# Immutable: an object's key holds its file's id, and a file's bytes never change.
-PUBLIC_CACHE = "public, max-age=31536000, immutable"
 NAME_LIMIT = 255
 
 
@@ -222,7 +220,7 @@ def _local_object_routes(local: LocalStorage) -> list[BaseRoute]:
             return problem_response(404, "no such object", instance=request.url.path)
         if not path.is_file():
             return problem_response(404, "no such object", instance=request.url.path)
-        return FileResponse(path, headers={"Cache-Control": PUBLIC_CACHE})
+        return FileResponse(path, headers={"Cache-Control": PUBLIC_CACHE_CONTROL})
 
     async def signed(request: Request) -> Response:
         query = request.query_params
@@ -236,7 +234,8 @@ def _local_object_routes(local: LocalStorage) -> list[BaseRoute]:
         if not path.is_file():
             return problem_response(404, "no such object", instance=request.url.path)
         download = query.get("download")
-        return FileResponse(path, filename=download, headers={"Cache-Control": "private, no-store"},
+        return FileResponse(path, filename=download,
+                            headers={"Cache-Control": PRIVATE_CACHE_CONTROL},
                             content_disposition_type="attachment" if download else "inline")
 
     return [Route("/objects/public/{bucket}/{key:path}", public, methods=["GET", "HEAD"]),

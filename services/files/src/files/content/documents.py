@@ -135,6 +135,7 @@ def cv_docx(source: Path, workdir: Path) -> Processed:
     fetch. Outputs "original" and "preview" (its thumbnail, or its first text drawn)."""
     with _docx_archive(source) as archive:
         members = _docx_members(archive)
+        _check_xml_prologues(archive, members)
         _check_docx_code(archive, members)
         _check_docx_relationships(archive, members)
         document = _docx_story(archive, "word/document.xml", keep_text=True)
@@ -366,6 +367,17 @@ def _check_member(info: zipfile.ZipInfo) -> None:
     if info.file_size > DOCX_RATIO_FREE_SIZE and ratio > DOCX_MAX_RATIO:
         raise ContentRefused(413, f"The DOCX part {name[:100]!r} inflates {ratio:.0f} times; "
                                   f"the limit is {DOCX_MAX_RATIO}.")
+
+
+def _check_xml_prologues(archive: zipfile.ZipFile, members: list[str]) -> None:
+    """No XML part declares a DTD, not even one this check never reads whole (custom XML,
+    charts, settings): Word's own parser would expand its entities. A DTD comes before the
+    root element, so each part is read only up to there."""
+    for name in members:
+        if name.lower().endswith((".xml", ".rels")):
+            with archive.open(name) as part, _parsing(name):
+                for _ in iterparse(part, events=("start",), forbid_dtd=True):
+                    break
 
 
 def _check_docx_code(archive: zipfile.ZipFile, members: list[str]) -> None:

@@ -66,7 +66,6 @@ BLOG_FEATURED = (1200, 630)
 BLOG_INLINE_WIDTH = 800
 BLOG_THUMBNAIL = (400, 225)
 
-SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 DEFAULT_FRAME_MS = 100
 GIF_COLOURS = 256
 
@@ -240,7 +239,9 @@ def _in_srgb(image: Image.Image) -> Image.Image:
         return image
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        return ImageCms.profileToProfile(image, profile, SRGB,
+        # Made per call: a LittleCMS profile must not be used by two threads at once.
+        srgb = ImageCms.createProfile("sRGB")
+        return ImageCms.profileToProfile(image, profile, srgb,
                                          outputMode="RGBA" if image.mode == "RGBA" else "RGB")
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image

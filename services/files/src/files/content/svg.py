@@ -78,6 +78,7 @@ PRESENTATION = frozenset({
     "direction", "unicode-bidi", "shape-rendering", "text-rendering", "image-rendering",
     "color-interpolation", "color-interpolation-filters", "color-rendering", "vector-effect",
     "paint-order", "mix-blend-mode", "isolation", "transform-origin", "enable-background",
+    "pointer-events",
 })
 GEOMETRY = frozenset({
     "x", "y", "width", "height", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx",
@@ -114,9 +115,10 @@ LOCAL_FRAGMENT = re.compile(r"#[\w.:-]+")
 URL_TARGET = re.compile(r"url\(\s*['\"]?\s*([^)'\"\s]*)")
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 CSS_FUNCTION = re.compile(r"([a-z-]+)\s*\(")
+CSS_MEDIA_PRELUDE = re.compile(r"@media\b(?:(?!url)[^{};@\\])*\{")
 # Everything CSS can call that fetches (url() to elsewhere, image-set(), @import, @font-face)
 # or runs (expression(), behavior, -moz-binding via url) is outside this list or caught by
-# the url check; escapes ("\75rl(") and at-rules are refused outright.
+# the url check; escapes ("\75rl(") and at-rules other than @media are refused outright.
 CSS_FUNCTIONS = frozenset({
     "url", "rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color", "var",
     "calc", "min", "max", "clamp", "translate", "translatex", "translatey", "rotate", "scale",
@@ -290,7 +292,8 @@ def _urls_are_local(value: str) -> bool:
 
 
 def _css_is_safe(css: str) -> bool:
-    text = CSS_COMMENT.sub("", css).lower()
+    # A media query (a logo's dark-mode colours) fetches nothing: its prelude is set aside.
+    text = CSS_MEDIA_PRELUDE.sub("{", CSS_COMMENT.sub("", css).lower())
     if any(mark in text for mark in ("\\", "@", "<")):
         return False
     if any(name not in CSS_FUNCTIONS for name in CSS_FUNCTION.findall(text)):

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Protocol, runtime_checkable
 from urllib.parse import quote
 
+from files.buckets import BUCKETS
+
 # Reads and writes move this much at a time: large enough that a 50 MB video is 50 steps, small
 # enough that a few concurrent downloads hold little memory.
 CHUNK_SIZE = 1024 * 1024
@@ -137,3 +139,15 @@ def attachment_disposition(filename: str) -> str:
     fallback = "".join(char if 0x20 <= ord(char) < 0x7F and char not in '"\\' else "_"
                        for char in filename) or "download"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+# Public objects never change under their key (it holds the file's id): cached for a year by
+# browsers and CDNs. Private ones are served through short-lived links and never cached.
+PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+PRIVATE_CACHE_CONTROL = "private, no-store"
+
+
+def cache_control(bucket: str) -> str:
+    """The Cache-Control an object of `bucket` is stored and served with."""
+    config = BUCKETS.get(bucket)
+    return PUBLIC_CACHE_CONTROL if config is not None and config.public else PRIVATE_CACHE_CONTROL

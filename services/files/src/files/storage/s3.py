@@ -23,6 +23,7 @@ from files.storage.base import (
     ObjectNotFound,
     StorageError,
     attachment_disposition,
+    cache_control,
     check_key,
     check_prefix,
     quote_key,
@@ -75,7 +76,8 @@ class S3Storage:
         # upload_file streams from disk and switches to a multipart upload above 8 MB.
         await self._call(f"put {bucket}/{key}", bucket, key, self._client.upload_file,
                          str(source), self._bucket, object_key,
-                         ExtraArgs={"ContentType": content_type}, Config=_TRANSFER)
+                         ExtraArgs={"ContentType": content_type,
+                                    "CacheControl": cache_control(bucket)}, Config=_TRANSFER)
 
     async def open(self, bucket: str, key: str) -> AsyncIterator[bytes]:
         response = await self._call(f"get {bucket}/{key}", bucket, key, self._client.get_object,

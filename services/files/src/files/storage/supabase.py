@@ -19,6 +19,7 @@ from files.storage._transfer import raw_upload, stream_get
 from files.storage.base import (
     ObjectNotFound,
     StorageError,
+    cache_control,
     check_key,
     check_prefix,
     quote_key,
@@ -49,6 +50,7 @@ class SupabaseStorage:
         headers, body = raw_upload(Path(source), content_type)
         # Exactly "true": any other value is an insert, refused for an existing key.
         headers["x-upsert"] = "true"
+        headers["cache-control"] = cache_control(bucket)
         await self._request("POST", f"/object/{bucket}/{quote_key(key)}", bucket, key,
                             headers=headers, content=body)
 
