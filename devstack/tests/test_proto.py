@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from career_kit import registry
 from devstack import proto as proto_tool
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,19 +92,13 @@ def test_generated_modules_import_from_the_installed_protogen_package():
 
 
 def test_every_service_file_declares_its_service():
+    """Each registry service's proto package declares exactly the gRPC service the registry
+    names (career.files.v1 -> FilesService)."""
     fdset = proto_tool.compile_descriptors(REPO / "proto")
     services = {f.package: [s.name for s in f.service] for f in fdset.file if f.service}
     assert services == {
-        f"career.{name}.v1": [f"{title}Service"]
-        for name, title in [
-            ("auth", "Auth"),
-            ("cv", "Cv"),
-            ("jobs", "Jobs"),
-            ("social", "Social"),
-            ("billing", "Billing"),
-            ("notify", "Notify"),
-            ("blog", "Blog"),
-        ]
+        service.grpc_service.rpartition(".")[0]: [service.grpc_service.rpartition(".")[2]]
+        for service in registry.SERVICES
     }
 
 
