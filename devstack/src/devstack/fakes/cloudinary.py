@@ -50,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devstack.fakes.serving import ThreadedApp
+from devstack.fakes.serving import ServedFake, ThreadedApp
 
 IMAGE_FORMATS = frozenset({"jpg", "png", "webp", "gif", "svg", "avif", "bmp", "tiff", "heic",
                            "ico"})
@@ -111,7 +111,7 @@ def delivery_signature(to_sign: str, api_secret: str) -> str:
     return base64.urlsafe_b64encode(digest)[:8].decode()
 
 
-class FakeCloudinary:
+class FakeCloudinary(ServedFake):
     """Cloudinary's API and CDN on 127.0.0.1:<free port>."""
 
     def __init__(self, cloud_name: str, api_key: str, api_secret: str, *,
@@ -132,29 +132,8 @@ class FakeCloudinary:
             Route("/{cloud}/{resource_type}/{type}/{rest:path}", self._deliver,
                   methods=["GET"]),
         ])
+        # `url` is both the API base URL and the delivery base URL.
         self._http = ThreadedApp(self.app, "fake-cloudinary")
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self, port: int = 0) -> FakeCloudinary:
-        """Serve on 127.0.0.1:`port` (0: a free one); returns self."""
-        if self._http.port is None:
-            self._http.start(port)
-        return self
-
-    def stop(self) -> None:
-        self._http.stop()
-
-    def __enter__(self) -> FakeCloudinary:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """Both the API base URL and the delivery base URL."""
-        return self._http.url
 
     # ------------------------------------------------------------------ test controls
 

@@ -71,3 +71,28 @@ class ThreadedApp:
         if self.port is None:
             raise RuntimeError("call start() first")
         return f"http://127.0.0.1:{self.port}"
+
+
+class ServedFake:
+    """The lifecycle of a fake served by a ThreadedApp (`self._http`): start (returns self, on
+    a free port unless told one), stop, use as a context manager, and its base URL."""
+
+    _http: ThreadedApp
+
+    def start(self, port: int = 0):  # -> Self
+        if self._http.port is None:
+            self._http.start(port)
+        return self
+
+    def stop(self) -> None:
+        self._http.stop()
+
+    def __enter__(self):  # -> Self
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return self._http.url

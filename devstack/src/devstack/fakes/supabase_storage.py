@@ -44,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devstack.fakes.serving import ThreadedApp
+from devstack.fakes.serving import ServedFake, ThreadedApp
 
 SEED_BUCKETS = {"profile-images": True, "company-logos": True, "blog-images": True,
                 "cv-files": False, "social-media": False}
@@ -134,7 +134,7 @@ def _endpoint(*, authenticated: bool = True) -> Callable[..., Any]:
     return decorate
 
 
-class FakeSupabaseStorage:
+class FakeSupabaseStorage(ServedFake):
     """Supabase Storage on 127.0.0.1:<free port>, under /storage/v1."""
 
     def __init__(self, service_key: str, *, clock: Callable[[], float] = time.time,
@@ -169,29 +169,8 @@ class FakeSupabaseStorage:
             Route(f"{prefix}/object/{{bucket}}/{{key:path}}", self._delete_one,
                   methods=["DELETE"]),
         ])
+        # `url` is the project URL (SUPABASE_URL); the API is under `{url}/storage/v1`.
         self._http = ThreadedApp(self.app, "fake-supabase-storage")
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self, port: int = 0) -> FakeSupabaseStorage:
-        """Serve on 127.0.0.1:`port` (0: a free one); returns self."""
-        if self._http.port is None:
-            self._http.start(port)
-        return self
-
-    def stop(self) -> None:
-        self._http.stop()
-
-    def __enter__(self) -> FakeSupabaseStorage:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The project URL (SUPABASE_URL); the API is under `{url}/storage/v1`."""
-        return self._http.url
 
     # ------------------------------------------------------------------ test controls
 
