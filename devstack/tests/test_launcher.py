@@ -127,7 +127,11 @@ def _can_listen(port: int) -> bool:
 def launcher() -> Iterator[Launcher]:
     """`make run` without its install step, as a developer runs it: no server URLs (it starts
     PostgreSQL, NATS and Redis from pip packages in its data folder), the default ports."""
-    taken = StackPorts.defaults().in_use()
+    # The default ports lie in the kernel's ephemeral range, so another worker's outgoing
+    # connection may hold one for a moment: wait for them rather than fail at once.
+    deadline = time.monotonic() + 20
+    while (taken := StackPorts.defaults().in_use()) and time.monotonic() < deadline:
+        time.sleep(0.2)
     if taken:
         pytest.fail(f"`make run` needs its default ports; taken: {taken}")
     env = {key: value for key, value in os.environ.items()
