@@ -20,6 +20,7 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
 
 from career.files.v1 import files_pb2
 from career_kit import context
@@ -123,6 +124,8 @@ async def upload(bucket: str, request: Request, caller: CurrentCaller, clients: 
                                    timeout=settings.upload_timeout_seconds)
     except _TooLarge:
         return _too_large(bucket, max_bytes, path)
+    except ClientDisconnect:  # the client went away mid-upload: nobody is left to answer
+        return Response(status_code=400)
     except httpx.TimeoutException as exc:
         raise Problem(504, "The upload was not processed in time.") from exc
     except httpx.HTTPError as exc:

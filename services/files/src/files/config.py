@@ -20,6 +20,9 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "files"
 
     storage_backend: Literal["local", "s3", "supabase", "cloudinary"] = "local"
+    # Local storage in production only on a volume every replica mounts (a pod's own disk
+    # would lose the files and split them between replicas): say so explicitly.
+    local_storage_shared: bool = False
     # Where uploads are spooled while they are checked, and local storage's objects.
     data_dir: Path = Path(".data/files")
     # Public buckets' base URL: `{public_base_url}/{bucket}/{key}`. Unset: the backend's own
@@ -60,8 +63,13 @@ class Settings(ServiceSettings):
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
-    def _refuse_placeholder_key(self) -> "Settings":
-        if (self.platform.environment == "production"
-                and self.url_signing_key.get_secret_value() == "dev-url-signing-key-change-me"):
+    def _refuse_unsafe_production(self) -> "Settings":
+        if self.platform.environment != "production":
+            return self
+        if self.url_signing_key.get_secret_value() == "dev-url-signing-key-change-me":
             raise ValueError("FILES_URL_SIGNING_KEY must be set to a real secret in production")
+        if self.storage_backend == "local" and not self.local_storage_shared:
+            raise ValueError("FILES_STORAGE_BACKEND=local in production needs a volume every "
+                             "replica shares (then set FILES_LOCAL_STORAGE_SHARED=true); use "
+                             "s3, supabase or cloudinary otherwise")
         return self
