@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from devstack.samples import content as samples
-from files.content.documents import cv_docx, cv_pdf
+from files.content.docx import cv_docx
 from files.content.model import ContentRefused
+from files.content.pdf import cv_pdf
 
 
 def refusal(check, source: Path, workdir: Path) -> ContentRefused:

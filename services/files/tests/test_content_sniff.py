@@ -113,7 +113,8 @@ def test_a_kind_the_bucket_does_not_accept_is_refused_with_415_naming_both(tmp_p
         process("profile-images", detect(source), source, tmp_path / "out")
     assert refused.value.status == 415
     assert refused.value.detected == "pdf"
-    assert refused.value.detail == "profile-images accepts jpeg, png, webp; this file is pdf."
+    assert refused.value.detail == ("profile-images accepts jpeg, png, webp; this file is pdf "
+                                    "(application/pdf), whatever its name says.")
 
 
 def test_a_png_renamed_pdf_is_refused_by_cv_files_as_a_png(tmp_path: Path):

@@ -71,10 +71,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
-
-
 class FileService:
     def __init__(self, unit: UnitOfWork, outbox: Outbox, storage: Storage,
                  scanner: ClamdScanner | NoScanner, settings: Settings) -> None:
@@ -100,18 +96,10 @@ class FileService:
                                                                      upload.sha256))
             if earlier is not None:  # these bytes passed every check before
                 return earlier, False
-        # Scanned before its kind is judged: an attack is worth a security event even when
-        # the upload would have been refused for its kind.
+        # Scanned before its kind is judged (process() refuses a kind or size the bucket does
+        # not take): an attack is worth a security event even when the upload would have been
+        # refused for its kind.
         scan_result = await self._scan(owner_id, bucket, upload, ip)
-        if not bucket.accepts(detected.kind):
-            raise ContentRefused(
-                415, f"{bucket.name} accepts {', '.join(bucket.accepted)}; the content of this "
-                     f"file is {detected.kind} ({detected.mime}), whatever its name says.",
-                detected=detected.kind)
-        if upload.size > bucket.limit_for(detected.kind):
-            raise ContentRefused(
-                413, f"{detected.kind} files in {bucket.name} may be at most "
-                     f"{_megabytes(bucket.limit_for(detected.kind))}.", detected=detected.kind)
         async with self._slots:
             processed = await asyncio.to_thread(process, bucket.name, detected, upload.path,
                                                 upload.path.parent / "outputs")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from files.buckets import BUCKETS, MB
-from files.content import documents, images, svg
+from files.content import docx, images, pdf, svg
 from files.content.model import ContentRefused, Detected, Processed
 
 Profile = Callable[[Path, Path, str], Processed]
@@ -24,7 +24,8 @@ def process(bucket: str, detected: Detected, source: Path, workdir: Path) -> Pro
     limits = BUCKETS[bucket]
     if not limits.accepts(detected.kind):
         raise ContentRefused(415, f"{bucket} accepts {', '.join(limits.accepted)}; this file "
-                                  f"is {detected.kind}.", detected=detected.kind)
+                                  f"is {detected.kind} ({detected.mime}), whatever its name "
+                                  "says.", detected=detected.kind)
     # The gateway streams up to the bucket's largest limit; the kind's own one (an 8 MB
     # image in social-media, which takes 50 MB videos) is known only now.
     size, limit = source.stat().st_size, limits.limit_for(detected.kind)
@@ -37,19 +38,18 @@ def process(bucket: str, detected: Detected, source: Path, workdir: Path) -> Pro
 
 
 def _video(source: Path, workdir: Path, kind: str) -> Processed:
-    # Imported here: video processing is its own module (ffmpeg), written separately, and
-    # nothing else in this package needs it loaded.
+    # Imported here: only videos need the ffmpeg module loaded.
     from files.content.video import process_video
 
     return process_video(source, workdir, kind)
 
 
 def _cv_pdf(source: Path, workdir: Path, kind: str) -> Processed:
-    return documents.cv_pdf(source, workdir)
+    return pdf.cv_pdf(source, workdir)
 
 
 def _cv_docx(source: Path, workdir: Path, kind: str) -> Processed:
-    return documents.cv_docx(source, workdir)
+    return docx.cv_docx(source, workdir)
 
 
 def _logo_svg(source: Path, workdir: Path, kind: str) -> Processed:
