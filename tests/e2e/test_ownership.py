@@ -63,10 +63,38 @@ def _tiny_png() -> bytes:
     return out.getvalue()
 
 
+def _cvs(new_browser) -> None:
+    """Every route of another user's CV is 404, and the CV is untouched."""
+    alice, bob = new_browser(), new_browser()
+    alice.sign_up_and_in(f"owner-{id(alice)}@example.com")
+    bob.sign_up_and_in(f"other-{id(bob)}@example.com")
+    cv = alice.call("POST", "/cvs", bearer=alice.access_token, json={"title": "Mine"}).json()
+    path = f"/cvs/{cv['id']}"
+    match = {"If-Match": '"v1"'}
+    for method, route, kwargs in (
+            ("GET", path, {}), ("DELETE", path, {}),
+            ("PUT", path, {"json": {"title": "x", "template": "modern", "content": {}},
+                           "headers": match}),
+            ("PATCH", f"{path}/sections/work", {"json": [], "headers": match}),
+            ("POST", f"{path}/restore", {}), ("GET", f"{path}/versions", {}),
+            ("GET", f"{path}/versions/1", {}),
+            ("POST", f"{path}/versions/1/restore", {"headers": match})):
+        response = bob.call(method, route, bearer=bob.access_token, **kwargs)
+        assert response.status_code == 404, (method, route, response.text)
+    mine = alice.call("GET", path, bearer=alice.access_token)
+    assert mine.status_code == 200 and mine.json()["version"] == 1
+
+
 OWNERSHIP_CHECKS: dict[str, Callable] = {
     "/auth/sessions/{session_id}": _sessions,
     "/api/uploads/{file_id}": _uploads,
     "/api/uploads/{file_id}/url": _uploads,
+    "/cvs/{cv_id}": _cvs,
+    "/cvs/{cv_id}/sections/{section}": _cvs,
+    "/cvs/{cv_id}/restore": _cvs,
+    "/cvs/{cv_id}/versions": _cvs,
+    "/cvs/{cv_id}/versions/{version}": _cvs,
+    "/cvs/{cv_id}/versions/{version}/restore": _cvs,
 }
 
 

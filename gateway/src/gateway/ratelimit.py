@@ -105,6 +105,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _post("social_posts", "/api/social/posts", 20, 3600, "user"),
     _post("uploads", "/api/uploads", 20, 3600, "user"),
     Rule("api", "/api/", 100, 3600),
+    # The CV editor autosaves every few seconds while someone types: an hour of editing is a
+    # thousand saves, far past the general /api/ budget.
+    Rule("cvs", "/cvs", 1200, 3600),
 )
 
 # Per e-mail address, whether or not it has an account (the answer must not tell), counted

@@ -2,6 +2,8 @@
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from career_kit.settings import ServiceSettings, service_config
 
 
@@ -10,3 +12,8 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "cv"
 
+    # Saves by one author closer together than this are one version (autosave).
+    autosave_window_seconds: float = Field(default=60.0, ge=0)
+    # A CV stays in the trash this long (30 days), then the purge deletes it for good.
+    trash_retention_seconds: float = Field(default=30 * 24 * 3600, gt=0)
+    purge_interval_seconds: float = Field(default=3600.0, gt=0)

@@ -22,15 +22,49 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from career.common.v1 import pagination_pb2 as career_dot_common_dot_v1_dot_pagination__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63\x61reer/cv/v1/cv.proto\x12\x0c\x63\x61reer.cv.v12\x0b\n\tCvServiceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63\x61reer/cv/v1/cv.proto\x12\x0c\x63\x61reer.cv.v1\x1a!career/common/v1/pagination.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x02\n\x02\x43v\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x10\n\x08template\x18\x04 \x01(\t\x12\x14\n\x0c\x63ontent_json\x18\x05 \x01(\t\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x16\n\x0e\x64ownload_count\x18\x07 \x01(\x03\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndeleted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Y\n\x0f\x43reateCvRequest\x12\r\n\x05title\x18\x01 \x01(\t\x12\x10\n\x08template\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontent_json\x18\x03 \x01(\t\x12\x0f\n\x07\x63opy_of\x18\x04 \x01(\t\"\x1a\n\x0cGetCvRequest\x12\n\n\x02id\x18\x01 \x01(\t\"=\n\x0eListCvsRequest\x12+\n\x04page\x18\x01 \x01(\x0b\x32\x1d.career.common.v1.PageRequest\"^\n\x0fListCvsResponse\x12\x1d\n\x03\x63vs\x18\x01 \x03(\x0b\x32\x10.career.cv.v1.Cv\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.career.common.v1.PageResponse\"o\n\x10ReplaceCvRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12\r\n\x05title\x18\x03 \x01(\t\x12\x10\n\x08template\x18\x04 \x01(\t\x12\x14\n\x0c\x63ontent_json\x18\x05 \x01(\t\"a\n\x14UpdateSectionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12\x0f\n\x07section\x18\x03 \x01(\t\x12\x12\n\nvalue_json\x18\x04 \x01(\t\"7\n\x0f\x44\x65leteCvRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\"\x12\n\x10\x44\x65leteCvResponse\"\x1e\n\x10RestoreCvRequest\x12\n\n\x02id\x18\x01 \x01(\t\"N\n\x13ListVersionsRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12+\n\x04page\x18\x02 \x01(\x0b\x32\x1d.career.common.v1.PageRequest\"n\n\x0bVersionInfo\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x11\n\tauthor_id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12,\n\x08saved_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\x14ListVersionsResponse\x12+\n\x08versions\x18\x01 \x03(\x0b\x32\x19.career.cv.v1.VersionInfo\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.career.common.v1.PageResponse\"0\n\x11GetVersionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"\\\n\tCvVersion\x12\'\n\x04info\x18\x01 \x01(\x0b\x32\x19.career.cv.v1.VersionInfo\x12\x10\n\x08template\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontent_json\x18\x03 \x01(\t\"N\n\x15RestoreVersionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x18\n\x10\x65xpected_version\x18\x03 \x01(\x03\x32\x89\x06\n\tCvService\x12;\n\x08\x43reateCv\x12\x1d.career.cv.v1.CreateCvRequest\x1a\x10.career.cv.v1.Cv\x12\x35\n\x05GetCv\x12\x1a.career.cv.v1.GetCvRequest\x1a\x10.career.cv.v1.Cv\x12\x46\n\x07ListCvs\x12\x1c.career.cv.v1.ListCvsRequest\x1a\x1d.career.cv.v1.ListCvsResponse\x12=\n\tReplaceCv\x12\x1e.career.cv.v1.ReplaceCvRequest\x1a\x10.career.cv.v1.Cv\x12\x45\n\rUpdateSection\x12\".career.cv.v1.UpdateSectionRequest\x1a\x10.career.cv.v1.Cv\x12I\n\x08\x44\x65leteCv\x12\x1d.career.cv.v1.DeleteCvRequest\x1a\x1e.career.cv.v1.DeleteCvResponse\x12H\n\tListTrash\x12\x1c.career.cv.v1.ListCvsRequest\x1a\x1d.career.cv.v1.ListCvsResponse\x12=\n\tRestoreCv\x12\x1e.career.cv.v1.RestoreCvRequest\x1a\x10.career.cv.v1.Cv\x12U\n\x0cListVersions\x12!.career.cv.v1.ListVersionsRequest\x1a\".career.cv.v1.ListVersionsResponse\x12\x46\n\nGetVersion\x12\x1f.career.cv.v1.GetVersionRequest\x1a\x17.career.cv.v1.CvVersion\x12G\n\x0eRestoreVersion\x12#.career.cv.v1.RestoreVersionRequest\x1a\x10.career.cv.v1.Cvb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'career.cv.v1.cv_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CVSERVICE']._serialized_start=39
-  _globals['_CVSERVICE']._serialized_end=50
+  _globals['_CV']._serialized_start=108
+  _globals['_CV']._serialized_end=382
+  _globals['_CREATECVREQUEST']._serialized_start=384
+  _globals['_CREATECVREQUEST']._serialized_end=473
+  _globals['_GETCVREQUEST']._serialized_start=475
+  _globals['_GETCVREQUEST']._serialized_end=501
+  _globals['_LISTCVSREQUEST']._serialized_start=503
+  _globals['_LISTCVSREQUEST']._serialized_end=564
+  _globals['_LISTCVSRESPONSE']._serialized_start=566
+  _globals['_LISTCVSRESPONSE']._serialized_end=660
+  _globals['_REPLACECVREQUEST']._serialized_start=662
+  _globals['_REPLACECVREQUEST']._serialized_end=773
+  _globals['_UPDATESECTIONREQUEST']._serialized_start=775
+  _globals['_UPDATESECTIONREQUEST']._serialized_end=872
+  _globals['_DELETECVREQUEST']._serialized_start=874
+  _globals['_DELETECVREQUEST']._serialized_end=929
+  _globals['_DELETECVRESPONSE']._serialized_start=931
+  _globals['_DELETECVRESPONSE']._serialized_end=949
+  _globals['_RESTORECVREQUEST']._serialized_start=951
+  _globals['_RESTORECVREQUEST']._serialized_end=981
+  _globals['_LISTVERSIONSREQUEST']._serialized_start=983
+  _globals['_LISTVERSIONSREQUEST']._serialized_end=1061
+  _globals['_VERSIONINFO']._serialized_start=1063
+  _globals['_VERSIONINFO']._serialized_end=1173
+  _globals['_LISTVERSIONSRESPONSE']._serialized_start=1175
+  _globals['_LISTVERSIONSRESPONSE']._serialized_end=1288
+  _globals['_GETVERSIONREQUEST']._serialized_start=1290
+  _globals['_GETVERSIONREQUEST']._serialized_end=1338
+  _globals['_CVVERSION']._serialized_start=1340
+  _globals['_CVVERSION']._serialized_end=1432
+  _globals['_RESTOREVERSIONREQUEST']._serialized_start=1434
+  _globals['_RESTOREVERSIONREQUEST']._serialized_end=1512
+  _globals['_CVSERVICE']._serialized_start=1515
+  _globals['_CVSERVICE']._serialized_end=2292
 # @@protoc_insertion_point(module_scope)

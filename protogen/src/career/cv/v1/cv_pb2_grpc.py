@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from career.cv.v1 import cv_pb2 as career_dot_cv_dot_v1_dot_cv__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -25,13 +26,13 @@ if _version_not_supported:
 
 
 class CvServiceStub:
-    """CvService is the contract of the cv service, which owns CVs and their
-    versions, templates, exports, share links and cover letters.
-
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the cv domain issue. The empty service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    """CvService owns CVs and their versions (later: templates, exports, share links,
+    collaboration). A CV's content travels as JSON (content_json): the JSON Resume
+    schema widened with custom sections, ordering and visibility (cv.content.schema
+    validates it). Every write names the version it was made on
+    (expected_version, the gateway's If-Match); a stale one is refused with
+    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. Another
+    user's CV is NOT_FOUND.
     """
 
     def __init__(self, channel):
@@ -40,21 +41,208 @@ class CvServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CreateCv = channel.unary_unary(
+                '/career.cv.v1.CvService/CreateCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.CreateCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.GetCv = channel.unary_unary(
+                '/career.cv.v1.CvService/GetCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.GetCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.ListCvs = channel.unary_unary(
+                '/career.cv.v1.CvService/ListCvs',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.FromString,
+                _registered_method=True)
+        self.ReplaceCv = channel.unary_unary(
+                '/career.cv.v1.CvService/ReplaceCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ReplaceCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.UpdateSection = channel.unary_unary(
+                '/career.cv.v1.CvService/UpdateSection',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.UpdateSectionRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.DeleteCv = channel.unary_unary(
+                '/career.cv.v1.CvService/DeleteCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCvResponse.FromString,
+                _registered_method=True)
+        self.ListTrash = channel.unary_unary(
+                '/career.cv.v1.CvService/ListTrash',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.FromString,
+                _registered_method=True)
+        self.RestoreCv = channel.unary_unary(
+                '/career.cv.v1.CvService/RestoreCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.ListVersions = channel.unary_unary(
+                '/career.cv.v1.CvService/ListVersions',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListVersionsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListVersionsResponse.FromString,
+                _registered_method=True)
+        self.GetVersion = channel.unary_unary(
+                '/career.cv.v1.CvService/GetVersion',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.GetVersionRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.CvVersion.FromString,
+                _registered_method=True)
+        self.RestoreVersion = channel.unary_unary(
+                '/career.cv.v1.CvService/RestoreVersion',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
 
 
 class CvServiceServicer:
-    """CvService is the contract of the cv service, which owns CVs and their
-    versions, templates, exports, share links and cover letters.
-
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the cv domain issue. The empty service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    """CvService owns CVs and their versions (later: templates, exports, share links,
+    collaboration). A CV's content travels as JSON (content_json): the JSON Resume
+    schema widened with custom sections, ordering and visibility (cv.content.schema
+    validates it). Every write names the version it was made on
+    (expected_version, the gateway's If-Match); a stale one is refused with
+    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. Another
+    user's CV is NOT_FOUND.
     """
+
+    def CreateCv(self, request, context):
+        """A new CV: blank, or a copy of one of the caller's CVs (copy_of).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCv(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCvs(self, request, context):
+        """The caller's CVs (not those in the trash), most recently updated first,
+        without their content.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplaceCv(self, request, context):
+        """Replaces title, template and the whole content.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSection(self, request, context):
+        """Replaces one section of the content ("work", "basics", "meta", ...).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCv(self, request, context):
+        """Moves a CV to the trash, where it stays 30 days before it is purged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTrash(self, request, context):
+        """The caller's CVs in the trash, most recently deleted first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreCv(self, request, context):
+        """Takes a CV out of the trash.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListVersions(self, request, context):
+        """The saved versions of a CV, newest first (autosaves by one author within a
+        minute are one version).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVersion(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreVersion(self, request, context):
+        """Saves an old version's title, template and content as the newest version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_CvServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CreateCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.CreateCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'GetCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.GetCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'ListCvs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCvs,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.SerializeToString,
+            ),
+            'ReplaceCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplaceCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ReplaceCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'UpdateSection': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSection,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.UpdateSectionRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'DeleteCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCvResponse.SerializeToString,
+            ),
+            'ListTrash': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTrash,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.SerializeToString,
+            ),
+            'RestoreCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'ListVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVersions,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListVersionsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListVersionsResponse.SerializeToString,
+            ),
+            'GetVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVersion,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.GetVersionRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.CvVersion.SerializeToString,
+            ),
+            'RestoreVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreVersion,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'career.cv.v1.CvService', rpc_method_handlers)
@@ -64,11 +252,308 @@ def add_CvServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CvService:
-    """CvService is the contract of the cv service, which owns CVs and their
-    versions, templates, exports, share links and cover letters.
-
-    It declares no RPCs yet: the RPCs, and the payload messages of the events
-    this service publishes, arrive with the cv domain issue. The empty service
-    exists so that the package, its generated modules and the server wiring are
-    in place before any domain code.
+    """CvService owns CVs and their versions (later: templates, exports, share links,
+    collaboration). A CV's content travels as JSON (content_json): the JSON Resume
+    schema widened with custom sections, ordering and visibility (cv.content.schema
+    validates it). Every write names the version it was made on
+    (expected_version, the gateway's If-Match); a stale one is refused with
+    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. Another
+    user's CV is NOT_FOUND.
     """
+
+    @staticmethod
+    def CreateCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/CreateCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.CreateCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/GetCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.GetCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCvs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListCvs',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplaceCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ReplaceCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.ReplaceCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/UpdateSection',
+            career_dot_cv_dot_v1_dot_cv__pb2.UpdateSectionRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/DeleteCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.DeleteCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.DeleteCvResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTrash(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListTrash',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/RestoreCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.RestoreCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListVersions',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListVersionsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/GetVersion',
+            career_dot_cv_dot_v1_dot_cv__pb2.GetVersionRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.CvVersion.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/RestoreVersion',
+            career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

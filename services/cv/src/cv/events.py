@@ -1,0 +1,28 @@
+"""What the cv service publishes: domain `cv` (cv.created, cv.updated)."""
+
+from __future__ import annotations
+
+import uuid
+
+from career.cv.v1 import events_pb2
+from career_kit.conversions import timestamp
+from career_kit.events import Event
+from cv.models import Cv
+
+CV_CREATED = "cv.created"
+CV_UPDATED = "cv.updated"
+
+PUBLISHED_DOMAINS = ("cv",)
+
+
+def cv_created(cv: Cv) -> Event:
+    payload = events_pb2.CvCreated(cv_id=str(cv.id), user_id=str(cv.owner_id),
+                                   template=cv.template, created_at=timestamp(cv.created_at))
+    return Event(CV_CREATED, payload, subject=str(cv.owner_id))
+
+
+def cv_updated(cv: Cv, author_id: uuid.UUID) -> Event:
+    payload = events_pb2.CvUpdated(cv_id=str(cv.id), user_id=str(cv.owner_id),
+                                   author_id=str(author_id), version=cv.version,
+                                   updated_at=timestamp(cv.updated_at))
+    return Event(CV_UPDATED, payload, subject=str(cv.owner_id))

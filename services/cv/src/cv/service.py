@@ -1,0 +1,242 @@
+"""The rules of the cv service: CVs with validated content, saves that name the version they
+were made on, versions (autosaves coalesced), the trash and its purge. No gRPC types.
+
+A save increases the CV's `version` (the concurrency token the gateway shows as the ETag) and
+records what was saved in `cv_versions`, unless the newest recorded version is the same
+author's from less than the autosave window ago: then that one is replaced, so an editor that
+saves every few seconds leaves one version per pause, not hundreds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from career_kit.context import id_argument
+from career_kit.conversions import utc_now
+from career_kit.errors import FailedPrecondition, InvalidArgument, NotFound
+from career_kit.events import Outbox
+from career_kit.pagination import Page
+from career_kit.unit_of_work import UnitOfWork
+from cv import events
+from cv.config import Settings
+from cv.content.schema import ContentInvalid, blank_content, validate_content, validate_section
+from cv.models import Cv, CvVersion
+from cv.repository import Cvs, Versions
+
+log = logging.getLogger(__name__)
+
+# The seed's six templates (the template issue adds their rendering and premium flags).
+TEMPLATES = ("modern", "classic", "creative", "executive", "minimal", "tech")
+DEFAULT_TEMPLATE = "modern"
+MAX_TITLE = 200
+PURGE_BATCH = 100
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidArgument(f"{what} is not valid JSON: {exc}") from None
+
+
+def _invalid(exc: ContentInvalid) -> InvalidArgument:
+    # 422 at the gateway (problem type invalid-content), naming the field.
+    return InvalidArgument(str(exc), problem_type="invalid-content")
+
+
+def _title(title: str) -> str:
+    title = title.strip()
+    if len(title) > MAX_TITLE or any(ord(ch) < 32 for ch in title):
+        raise InvalidArgument(f"title must be at most {MAX_TITLE} characters of plain text")
+    return title or "Untitled CV"
+
+
+def _template(template: str) -> str:
+    template = template or DEFAULT_TEMPLATE
+    if template not in TEMPLATES:
+        raise InvalidArgument(f"template must be one of {', '.join(TEMPLATES)}")
+    return template
+
+
+class CvService:
+    def __init__(self, unit: UnitOfWork, outbox: Outbox, settings: Settings,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.unit = unit
+        self.outbox = outbox
+        self.settings = settings
+        self.clock = clock
+
+    # -- the caller's CVs ------------------------------------------------------------------
+
+    async def owned(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID, *,
+                    for_update: bool = False, trashed: bool = False) -> Cv:
+        """The owner's CV (in the trash or not, as asked); NOT_FOUND otherwise, and for
+        another user's CV, so that ids cannot be probed."""
+        cv = await Cvs(session).get(cv_id, for_update=for_update)
+        if cv is None or cv.owner_id != owner_id or (cv.deleted_at is not None) != trashed:
+            raise NotFound("There is no such CV.")
+        return cv
+
+    async def create(self, session: AsyncSession, owner_id: uuid.UUID, *, title: str,
+                     template: str, content_json: str, copy_of: str) -> Cv:
+        if copy_of:
+            source = await self.owned(session, owner_id, id_argument(copy_of, "copy_of"))
+            title = title or f"{source.title} (copy)"
+            template, content = template or source.template, source.content
+        else:
+            try:
+                content = (validate_content(_json(content_json, "content_json"))
+                           if content_json else blank_content())
+            except ContentInvalid as exc:
+                raise _invalid(exc) from None
+        now = self.clock()
+        cv = Cv(id=uuid.uuid4(), owner_id=owner_id, title=_title(title),
+                template=_template(template), content=content, version=1, download_count=0,
+                created_at=now, updated_at=now)
+        await Cvs(session).add(cv)
+        await Versions(session).add(CvVersion(
+            cv_id=cv.id, version=1, author_id=owner_id, title=cv.title, template=cv.template,
+            content=content, created_at=now, saved_at=now))
+        await self.outbox.add(session, events.cv_created(cv))
+        return cv
+
+    async def page(self, session: AsyncSession, owner_id: uuid.UUID, page: Page, *,
+                   trashed: bool = False) -> list[Cv]:
+        return await Cvs(session).page_of_owner(owner_id, page, trashed=trashed)
+
+    async def replace(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID, *,
+                      expected_version: int, title: str, template: str,
+                      content_json: str) -> Cv:
+        cv = await self._for_write(session, owner_id, cv_id, expected_version)
+        try:
+            content = validate_content(_json(content_json, "content_json"))
+        except ContentInvalid as exc:
+            raise _invalid(exc) from None
+        await self._save(session, cv, owner_id, title=_title(title),
+                         template=_template(template), content=content)
+        return cv
+
+    async def update_section(self, session: AsyncSession, owner_id: uuid.UUID,
+                             cv_id: uuid.UUID, *, expected_version: int, section: str,
+                             value_json: str) -> Cv:
+        cv = await self._for_write(session, owner_id, cv_id, expected_version)
+        try:
+            value = validate_section(section, _json(value_json, "value_json"))
+            content = validate_content({**cv.content, section: value})
+        except ContentInvalid as exc:
+            raise _invalid(exc) from None
+        await self._save(session, cv, owner_id, title=cv.title, template=cv.template,
+                         content=content)
+        return cv
+
+    async def _for_write(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID,
+                         expected_version: int) -> Cv:
+        cv = await self.owned(session, owner_id, cv_id, for_update=True)
+        if expected_version <= 0:
+            raise InvalidArgument("expected_version must name the version this edit was made "
+                                  "on (If-Match)")
+        if cv.version != expected_version:
+            raise FailedPrecondition(
+                f"The CV was saved since (version {cv.version}, this edit was made on "
+                f"{expected_version}); reload it and apply the edit again.",
+                problem_type="stale-version")
+        return cv
+
+    async def _save(self, session: AsyncSession, cv: Cv, author_id: uuid.UUID, *, title: str,
+                    template: str, content: dict[str, Any], coalesce: bool = True) -> None:
+        now = self.clock()
+        cv.version += 1
+        cv.title, cv.template, cv.content, cv.updated_at = title, template, content, now
+        versions = Versions(session)
+        newest = await versions.newest(cv.id)
+        saved = CvVersion(cv_id=cv.id, version=cv.version, author_id=author_id, title=title,
+                          template=template, content=content, created_at=now, saved_at=now)
+        window = timedelta(seconds=self.settings.autosave_window_seconds)
+        if (coalesce and newest is not None and newest.author_id == author_id
+                and now - newest.created_at < window and newest.version != 1):
+            saved.created_at = newest.created_at
+            await versions.replace(newest, saved)
+        else:
+            await versions.add(saved)
+        await self.outbox.add(session, events.cv_updated(cv, author_id))
+
+    # -- trash -----------------------------------------------------------------------------
+
+    async def delete(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID, *,
+                     expected_version: int) -> None:
+        cv = await self.owned(session, owner_id, cv_id, for_update=True)
+        if expected_version and cv.version != expected_version:
+            raise FailedPrecondition("The CV was saved since; reload it before deleting it.",
+                                     problem_type="stale-version")
+        cv.deleted_at = self.clock()
+
+    async def restore(self, session: AsyncSession, owner_id: uuid.UUID,
+                      cv_id: uuid.UUID) -> Cv:
+        cv = await self.owned(session, owner_id, cv_id, for_update=True, trashed=True)
+        cv.deleted_at = None
+        cv.updated_at = self.clock()
+        return cv
+
+    async def purge_trash(self) -> int:
+        """Delete for good up to a batch of CVs in the trash for longer than the setting."""
+        cutoff = self.clock() - timedelta(seconds=self.settings.trash_retention_seconds)
+
+        async def purge(session: AsyncSession) -> int:
+            cvs = Cvs(session)
+            expired = await cvs.trashed_before(cutoff, PURGE_BATCH)
+            for cv in expired:
+                await cvs.remove(cv)
+            return len(expired)
+
+        return await self.unit(purge)
+
+    async def run_purge(self) -> None:
+        """The background job: purge what is due, then wait for the next interval."""
+        while True:
+            try:
+                while await self.purge_trash() == PURGE_BATCH:
+                    pass
+            except Exception:
+                log.exception("trash purge failed")
+            await asyncio.sleep(self.settings.purge_interval_seconds)
+
+    # -- versions --------------------------------------------------------------------------
+
+    async def versions(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID,
+                       page: Page) -> list[CvVersion]:
+        await self.owned(session, owner_id, cv_id)
+        return await Versions(session).page_of(cv_id, page)
+
+    async def version(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID,
+                      number: int) -> CvVersion:
+        await self.owned(session, owner_id, cv_id)
+        found = await Versions(session).get(cv_id, number)
+        if found is None:
+            raise NotFound(f"The CV has no version {number}.")
+        return found
+
+    async def restore_version(self, session: AsyncSession, owner_id: uuid.UUID,
+                              cv_id: uuid.UUID, number: int, *,
+                              expected_version: int) -> Cv:
+        cv = await self._for_write(session, owner_id, cv_id, expected_version)
+        old = await Versions(session).get(cv_id, number)
+        if old is None:
+            raise NotFound(f"The CV has no version {number}.")
+        # Its own version, never folded into an autosave: a restore is a deliberate step back.
+        await self._save(session, cv, owner_id, title=old.title, template=old.template,
+                         content=old.content, coalesce=False)
+        return cv
+
+    # -- erasure ---------------------------------------------------------------------------
+
+    async def erase_user(self, session: AsyncSession, user_id: str) -> None:
+        """Every CV of the user and, with them, every version (user.deleted)."""
+        await Cvs(session).erase_owner(uuid.UUID(user_id))
