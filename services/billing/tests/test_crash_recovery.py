@@ -71,8 +71,10 @@ class BillingProcess:
             raise RuntimeError("call start() first")
         return self._process
 
-    async def wait_ready(self, within: float = 30.0) -> None:
-        """Until /readyz answers 200 (database, NATS and Redis reached, servers up)."""
+    async def wait_ready(self, within: float = 90.0) -> None:
+        """Until /readyz answers 200 (database, NATS and Redis reached, servers up). Generous:
+        a process starting while the other test worker runs the whole platform can take half
+        a minute on two cores."""
         async with httpx.AsyncClient(timeout=2.0) as client:
             async def ready() -> bool:
                 if self.process.poll() is not None:
@@ -84,7 +86,10 @@ class BillingProcess:
                     return False
                 return response.status_code == 200
 
-            await wait_until(ready, within, f"billing ready\n{self.log_tail()}")
+            try:
+                await wait_until(ready, within, "billing ready")
+            except AssertionError as exc:  # the log as it is now, not as it was at the start
+                raise AssertionError(f"{exc}\n{self.log_tail()}") from None
 
     def kill(self) -> None:
         """SIGKILL: no drain, no rollback from our side; the process is gone when this returns."""

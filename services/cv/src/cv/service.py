@@ -160,6 +160,7 @@ class CvService:
         saved = CvVersion(cv_id=cv.id, version=cv.version, author_id=author_id, title=title,
                           template=template, content=content, created_at=now, saved_at=now)
         window = timedelta(seconds=self.settings.autosave_window_seconds)
+        # Version 1 (the CV as created) is never folded into: it is what "start over" restores.
         if (coalesce and newest is not None and newest.author_id == author_id
                 and now - newest.created_at < window and newest.version != 1):
             saved.created_at = newest.created_at
