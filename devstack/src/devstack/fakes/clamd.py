@@ -17,6 +17,8 @@ import socket
 import struct
 import threading
 
+from devstack.servers import free_port
+
 MB = 1024 * 1024
 EICAR_MD5 = "44d88612fea8a8f36de82e1278abb02f"
 EICAR_SIGNATURE = "Win.Test.EICAR_HDB-1"  # the name with the full main and daily databases
@@ -68,7 +70,7 @@ class FakeClamd:
         """Listen on a free port; returns once connections are accepted."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", free_port()))  # below the ephemeral range (serving.py)
         self.port = sock.getsockname()[1]
         ready = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._serve(sock, ready)),

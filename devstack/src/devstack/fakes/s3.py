@@ -39,6 +39,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from devstack.servers import free_port
+
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -63,7 +65,8 @@ class MotoS3:
             return self
         app = PresignedUrlCheck(DomainDispatcherApplication(create_backend_app),
                                 {self.access_key_id: self.secret_access_key}, self._clock)
-        self._server = make_server("127.0.0.1", port, app, threaded=True,
+        # A free port below the ephemeral range, not 0 (serving.py says why).
+        self._server = make_server("127.0.0.1", port or free_port(), app, threaded=True,
                                    request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-s3",
                                         daemon=True)

@@ -12,6 +12,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from career_kit.ops_http import EmbeddedServer
+from devstack.servers import free_port
 
 
 class ThreadedApp:
@@ -26,13 +27,16 @@ class ThreadedApp:
         self.port: int | None = None
 
     def start(self, port: int = 0) -> None:
-        """Serve on `port` (0: a free one); returns once the server accepts connections."""
+        """Serve on `port` (0: a free one below the ephemeral range); returns once the server
+        accepts connections."""
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
         # the listening socket says it is TCP; without it every answer on a kept-alive
         # connection waits ~40 ms for a delayed ACK.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
+        # Not bind(0): the kernel would pick from its ephemeral range, where `make run`'s
+        # default ports lie, and hold one for as long as the fake runs (a session).
+        sock.bind(("127.0.0.1", port or free_port()))
         self.port = sock.getsockname()[1]
         # The kit's embedded uvicorn: it stops as soon as asked (a fake starts and stops in
         # most tests; uvicorn's own ticks would add a fifth of a second to each).
