@@ -10,6 +10,8 @@ import uuid
 
 import asyncpg
 
+from devstack.samples.resumes import full_resume
+
 from .conftest import PASSWORD
 
 WORK = [{"name": "Acme", "position": "Engineer", "startDate": "2019-05", "endDate": "present"}]
@@ -58,6 +60,25 @@ def test_a_cv_is_created_edited_versioned_trashed_and_restored(new_browser) -> N
     assert restored.status_code == 200 and restored.json()["deleted_at"] is None
     assert [c["id"] for c in ada.call("GET", "/cvs", bearer=ada.access_token).json()["cvs"]] \
         == [cv["id"]]
+
+
+def test_a_json_resume_imports_and_exports_back_equal(new_browser) -> None:
+    ada = _signed_in(new_browser)
+    resume = full_resume()
+
+    imported = ada.call("POST", "/cvs/import", bearer=ada.access_token, json=resume)
+
+    assert imported.status_code == 201, imported.text
+    cv = imported.json()
+    assert cv["title"] == resume["basics"]["name"]
+    exported = ada.call("GET", f"/cvs/{cv['id']}/export/json", bearer=ada.access_token)
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["content-disposition"]
+    assert exported.json() == resume
+    again = ada.call("GET", f"/cvs/{cv['id']}", bearer=ada.access_token).json()
+    assert again["download_count"] == 1
+    assert ada.call("GET", f"/cvs/{cv['id']}/export/pdf",
+                    bearer=ada.access_token).status_code == 501
 
 
 def test_erasing_the_account_erases_its_cvs(new_browser, stack) -> None:

@@ -77,7 +77,7 @@ def _cvs(new_browser) -> None:
                            "headers": match}),
             ("PATCH", f"{path}/sections/work", {"json": [], "headers": match}),
             ("POST", f"{path}/restore", {}), ("GET", f"{path}/versions", {}),
-            ("GET", f"{path}/versions/1", {}),
+            ("GET", f"{path}/versions/1", {}), ("GET", f"{path}/export/json", {}),
             ("POST", f"{path}/versions/1/restore", {"headers": match})):
         response = bob.call(method, route, bearer=bob.access_token, **kwargs)
         assert response.status_code == 404, (method, route, response.text)
@@ -95,6 +95,7 @@ OWNERSHIP_CHECKS: dict[str, Callable] = {
     "/cvs/{cv_id}/versions": _cvs,
     "/cvs/{cv_id}/versions/{version}": _cvs,
     "/cvs/{cv_id}/versions/{version}/restore": _cvs,
+    "/cvs/{cv_id}/export/{export_format}": _cvs,
 }
 
 

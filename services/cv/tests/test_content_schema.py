@@ -4,7 +4,6 @@ import copy
 import json
 import math
 import typing
-from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -19,8 +18,9 @@ from cv.content.schema import (
     validate_content,
     validate_section,
 )
+from devstack.samples.resumes import full_resume
 
-FULL_RESUME = json.loads((Path(__file__).parent / "full_resume.json").read_text("utf-8"))
+FULL_RESUME = full_resume()
 OUR_ADDITIONS = {("custom",), ("photo",), ("meta", "sectionOrder"), ("meta", "hidden")}
 PHOTO_ID = "6f9619ff-8b86-d011-b42d-00c04fc964ff"
 

@@ -158,3 +158,18 @@ async def test_user_deleted_erases_every_cv_and_version(cv) -> None:
     await eventually(erased)
     assert [str(r[0]) for r in await cv.rows("SELECT DISTINCT cv_id FROM cv_versions")] \
         == [kept.id]
+
+
+async def test_a_download_is_counted_and_announced(cv) -> None:
+    owner = user()
+    created = await cv.create(owner)
+
+    downloaded = await cv.call("RecordDownload", cv_pb2.RecordDownloadRequest(
+        id=created.id, format="json"), as_user=owner)
+
+    assert downloaded.download_count == 1
+    [event] = await cv.published("cv.downloaded", events_pb2.CvDownloaded)
+    assert (event.cv_id, event.format, event.version) == (created.id, "json", 1)
+    error = await cv.error("RecordDownload", cv_pb2.RecordDownloadRequest(
+        id=created.id, format="exe"), as_user=owner)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Response
+from fastapi.responses import JSONResponse
 
 from career.cv.v1 import cv_pb2
 from gateway.access_tokens import CurrentCaller
@@ -37,6 +38,7 @@ IfMatch = Annotated[str | None, Header(description='The ETag the edit was made o
                                        max_length=64)]
 
 
+ResumeBody = Annotated[dict[str, Any], Body(description="A JSON Resume (jsonresume.org)")]
 SectionBody = Annotated[Any, Body(description="The section's new value: an object (basics, "
                                              "meta), a list (work, education, ...) or a "
                                              "files id (photo)")]
@@ -82,6 +84,20 @@ async def create_cv(body: NewCvIn, caller: CurrentCaller, clients: ClientsDep,
         title=body.title or "", template=body.template or "",
         content_json=_json(body.content) if body.content is not None else "",
         copy_of=body.copy_of or ""))
+    return _answer(cv, response)
+
+
+@router.post("/cvs/import", response_model=CvOut, status_code=201,
+             summary="Import a JSON Resume as a new CV (fields it has no place for are kept)")
+async def import_cv(resume: ResumeBody, caller: CurrentCaller, clients: ClientsDep,
+                    response: Response) -> CvOut:
+    if set(resume) == {"file_id"}:
+        raise Problem(501, "Importing an uploaded PDF, DOCX or LinkedIn export is not "
+                           "available yet; send a JSON Resume.")
+    basics = resume.get("basics") if isinstance(resume.get("basics"), dict) else {}
+    title = str(basics.get("name") or "Imported CV")[:200]
+    cv = await clients.cv.CreateCv(cv_pb2.CreateCvRequest(title=title,
+                                                          content_json=_json(resume)))
     return _answer(cv, response)
 
 
@@ -136,6 +152,24 @@ async def delete_cv(cv_id: str, caller: CurrentCaller, clients: ClientsDep,
 async def restore_cv(cv_id: str, caller: CurrentCaller, clients: ClientsDep,
                      response: Response) -> CvOut:
     return _answer(await clients.cv.RestoreCv(cv_pb2.RestoreCvRequest(id=cv_id)), response)
+
+
+@router.get("/cvs/{cv_id}/export/{export_format}",
+            summary="Download a CV: json (JSON Resume); pdf, docx and txt come with the "
+                    "templates", response_class=JSONResponse,
+            responses={200: {"content": {"application/json": {}}, "description": "The CV"}})
+async def export_cv(cv_id: str, export_format: str, caller: CurrentCaller,
+                    clients: ClientsDep) -> Response:
+    if export_format in ("pdf", "docx", "txt"):
+        raise Problem(501, f"{export_format.upper()} export is not available yet.")
+    if export_format != "json":
+        raise Problem(404, "Exports are json, pdf, docx or txt.")
+    cv = await clients.cv.GetCv(cv_pb2.GetCvRequest(id=cv_id))
+    await clients.cv.RecordDownload(cv_pb2.RecordDownloadRequest(id=cv_id, format="json"))
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", cv.title).strip("-") or "cv"
+    return Response(cv.content_json, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{name}.json"',
+        "ETag": etag(cv.version)})
 
 
 @router.get("/cvs/{cv_id}/versions", response_model=VersionsOut,

@@ -1,8 +1,9 @@
-"""What the cv service publishes: domain `cv` (cv.created, cv.updated)."""
+"""What the cv service publishes: domain `cv` (cv.created, cv.updated, cv.downloaded)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from career.cv.v1 import events_pb2
 from career_kit.conversions import timestamp
@@ -11,6 +12,7 @@ from cv.models import Cv
 
 CV_CREATED = "cv.created"
 CV_UPDATED = "cv.updated"
+CV_DOWNLOADED = "cv.downloaded"
 
 PUBLISHED_DOMAINS = ("cv",)
 
@@ -26,3 +28,10 @@ def cv_updated(cv: Cv, author_id: uuid.UUID) -> Event:
                                    author_id=str(author_id), version=cv.version,
                                    updated_at=timestamp(cv.updated_at))
     return Event(CV_UPDATED, payload, subject=str(cv.owner_id))
+
+
+def cv_downloaded(cv: Cv, export_format: str, at: datetime) -> Event:
+    payload = events_pb2.CvDownloaded(cv_id=str(cv.id), user_id=str(cv.owner_id),
+                                      format=export_format, version=cv.version,
+                                      downloaded_at=timestamp(at))
+    return Event(CV_DOWNLOADED, payload, subject=str(cv.owner_id))

@@ -119,5 +119,12 @@ class CvServicer(cv_pb2_grpc.CvServiceServicer):
             s, owner, cv_id, request.version, expected_version=request.expected_version))
         return cv_message(cv)
 
+    async def RecordDownload(self, request: cv_pb2.RecordDownloadRequest,
+                             ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
+        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
+        cv = await self.unit(lambda s: self.service.record_download(s, owner, cv_id,
+                                                                    request.format))
+        return cv_message(cv)
+
     def add_to_server(self, server: grpc.aio.Server) -> None:
         cv_pb2_grpc.add_CvServiceServicer_to_server(self, server)

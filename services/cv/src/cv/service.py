@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # The seed's six templates (the template issue adds their rendering and premium flags).
 TEMPLATES = ("modern", "classic", "creative", "executive", "minimal", "tech")
 DEFAULT_TEMPLATE = "modern"
+# What a download may be counted as (the rendered formats arrive with the templates).
+EXPORT_FORMATS = ("json",)
 MAX_TITLE = 200
 PURGE_BATCH = 100
 
@@ -168,6 +170,16 @@ class CvService:
         else:
             await versions.add(saved)
         await self.outbox.add(session, events.cv_updated(cv, author_id))
+
+    async def record_download(self, session: AsyncSession, owner_id: uuid.UUID,
+                              cv_id: uuid.UUID, export_format: str) -> Cv:
+        """One download: the seed's downloadCount, and cv.downloaded for analytics."""
+        if export_format not in EXPORT_FORMATS:
+            raise InvalidArgument(f"format must be one of {', '.join(EXPORT_FORMATS)}")
+        cv = await self.owned(session, owner_id, cv_id, for_update=True)
+        cv.download_count += 1
+        await self.outbox.add(session, events.cv_downloaded(cv, export_format, self.clock()))
+        return cv
 
     # -- trash -----------------------------------------------------------------------------
 

@@ -156,6 +156,14 @@ class CvVersion(_message.Message):
     content_json: str
     def __init__(self, info: _Optional[_Union[VersionInfo, _Mapping]] = ..., template: _Optional[str] = ..., content_json: _Optional[str] = ...) -> None: ...
 
+class RecordDownloadRequest(_message.Message):
+    __slots__ = ("id", "format")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    format: str
+    def __init__(self, id: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
+
 class RestoreVersionRequest(_message.Message):
     __slots__ = ("id", "version", "expected_version")
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -96,6 +96,11 @@ class CvServiceStub:
                 request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.SerializeToString,
                 response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
                 _registered_method=True)
+        self.RecordDownload = channel.unary_unary(
+                '/career.cv.v1.CvService/RecordDownload',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.RecordDownloadRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
 
 
 class CvServiceServicer:
@@ -185,6 +190,14 @@ class CvServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordDownload(self, request, context):
+        """Counts one download of a CV in a format ("json", later "pdf", "docx", "txt")
+        and publishes cv.downloaded; answers the CV as downloaded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CvServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -241,6 +254,11 @@ def add_CvServiceServicer_to_server(servicer, server):
             'RestoreVersion': grpc.unary_unary_rpc_method_handler(
                     servicer.RestoreVersion,
                     request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'RecordDownload': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDownload,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.RecordDownloadRequest.FromString,
                     response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
             ),
     }
@@ -547,6 +565,33 @@ class CvService:
             target,
             '/career.cv.v1.CvService/RestoreVersion',
             career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDownload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/RecordDownload',
+            career_dot_cv_dot_v1_dot_cv__pb2.RecordDownloadRequest.SerializeToString,
             career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
             options,
             channel_credentials,

@@ -33,3 +33,17 @@ class CvUpdated(_message.Message):
     version: int
     updated_at: _timestamp_pb2.Timestamp
     def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., author_id: _Optional[str] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CvDownloaded(_message.Message):
+    __slots__ = ("cv_id", "user_id", "format", "version", "downloaded_at")
+    CV_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOADED_AT_FIELD_NUMBER: _ClassVar[int]
+    cv_id: str
+    user_id: str
+    format: str
+    version: int
+    downloaded_at: _timestamp_pb2.Timestamp
+    def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., format: _Optional[str] = ..., version: _Optional[int] = ..., downloaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
