@@ -36,26 +36,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
 from career_kit import context
-from career_kit.errors import PROBLEM_TYPE_KEY, RETRY_AFTER_KEY
+from career_kit.errors import HTTP_STATUS, PROBLEM_TYPE_KEY, RETRY_AFTER_KEY, http_status
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
-GRPC_TO_HTTP: Mapping[grpc.StatusCode, int] = {
-    grpc.StatusCode.INVALID_ARGUMENT: 400,
-    grpc.StatusCode.OUT_OF_RANGE: 400,
-    grpc.StatusCode.UNAUTHENTICATED: 401,
-    grpc.StatusCode.PERMISSION_DENIED: 403,
-    grpc.StatusCode.NOT_FOUND: 404,
-    grpc.StatusCode.ALREADY_EXISTS: 409,
-    grpc.StatusCode.ABORTED: 409,
-    grpc.StatusCode.FAILED_PRECONDITION: 412,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
-    grpc.StatusCode.UNIMPLEMENTED: 501,
-    grpc.StatusCode.UNAVAILABLE: 503,
-    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
-}
+GRPC_TO_HTTP = HTTP_STATUS  # the kit's table (career_kit.errors), named as this docstring does
 # Statuses whose text is written for the caller: a service's domain error, or gRPC's own wording
 # about the request. Any other status text can describe our insides (addresses, tracebacks) and
 # is replaced, unless the service marked the status as a domain error with x-problem-type.
@@ -152,7 +139,7 @@ def _phrase(status: int) -> str:
 
 def http_status_for(code: grpc.StatusCode) -> int:
     """The HTTP status that answers a gRPC status (the one table; 502 for anything else)."""
-    return GRPC_TO_HTTP.get(code, 502)
+    return http_status(code)
 
 
 def grpc_problem_type(exc: grpc.aio.AioRpcError) -> str | None:

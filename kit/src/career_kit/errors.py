@@ -1,10 +1,13 @@
 """Domain errors that carry their gRPC status.
 
 Service code raises these; the server interceptor turns them into statuses and the gateway
-turns statuses into RFC 9457 problem+json with one table (see gateway/problems.py).
+turns statuses into RFC 9457 problem+json with one table, `HTTP_STATUS` (gateway/problems.py
+says why each row; a service's own HTTP routes answer with the same table).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import grpc
 
@@ -13,6 +16,27 @@ PROBLEM_TYPE_KEY = "x-problem-type"
 # Trailing-metadata key with the seconds after which a refused call may be tried again (the
 # gateway answers it as Retry-After).
 RETRY_AFTER_KEY = "x-retry-after"
+
+# gRPC status -> the HTTP status that answers it; anything else is 502 (`http_status`).
+HTTP_STATUS: Mapping[grpc.StatusCode, int] = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 412,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
+
+
+def http_status(code: grpc.StatusCode) -> int:
+    """The HTTP status that answers a gRPC status (502 for one the table does not name)."""
+    return HTTP_STATUS.get(code, 502)
 
 
 class DomainError(Exception):

@@ -71,7 +71,7 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
                          ctx: grpc.aio.ServicerContext) -> files_pb2.DeleteFileResponse:
         owner, file_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
         await self.unit(lambda s: self.service.delete(s, owner, file_id))
-        self.service.sweep_soon()
+        self.service.sweep_now()
         return files_pb2.DeleteFileResponse()
 
     async def GetSignedUrl(self, request: files_pb2.GetSignedUrlRequest,

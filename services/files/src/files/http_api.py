@@ -27,7 +27,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from career_kit import context
-from career_kit.errors import DomainError, Unavailable
+from career_kit.errors import DomainError, Unavailable, http_status
 from career_kit.ops_http import problem_response
 from files.buckets import BUCKETS
 from files.content.model import ContentRefused
@@ -38,8 +38,6 @@ from files.storage.local import LocalStorage, SignatureInvalid
 
 log = logging.getLogger(__name__)
 
-_GRPC_TO_HTTP = {"INVALID_ARGUMENT": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
-                 "NOT_FOUND": 404, "FAILED_PRECONDITION": 412, "UNAVAILABLE": 503}
 NAME_LIMIT = 255
 
 
@@ -177,7 +175,7 @@ def upload_routes(service: FileService, *, internal_secret: str, spool_dir: Path
                 return problem_response(503, exc.detail, instance=path,
                                         headers={"Retry-After": str(exc.retry_after_seconds)})
             except DomainError as exc:
-                return problem_response(_GRPC_TO_HTTP.get(exc.status.name, 400), exc.detail,
+                return problem_response(http_status(exc.status), exc.detail,
                                         instance=path)
             return Response(file_message(service, file).SerializeToString(),
                             status_code=201 if created else 200,

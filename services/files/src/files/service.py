@@ -16,7 +16,6 @@ import asyncio
 import logging
 import os
 import re
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from career_kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
@@ -81,7 +81,6 @@ class FileService:
         self.settings = settings
         self._slots = asyncio.Semaphore(settings.processing_slots or os.cpu_count() or 1)
         self.sweep_wanted = asyncio.Event()
-        self._eager_until = 0.0
 
     # -- uploads ---------------------------------------------------------------------------
 
@@ -135,7 +134,7 @@ class FileService:
 
         stored, created = await self.unit(record)
         if not created:
-            self.sweep_soon()
+            self.sweep_now()
         return stored, created
 
     async def _scan(self, owner_id: uuid.UUID, bucket: Bucket, upload: Upload,
@@ -251,7 +250,7 @@ class FileService:
         right after the commit."""
         for file in await Files(session).of_owner(uuid.UUID(user_id)):
             await self._remove(session, file, "user_deleted")
-        self.sweep_soon()
+        self.sweep_after_commit(session)
 
     async def sweep_orphans(self) -> int:
         """Delete up to a batch of files unreferenced for longer than the setting."""
@@ -286,15 +285,21 @@ class FileService:
 
         return await self.unit(sweep)
 
-    def sweep_soon(self) -> None:
-        """Sweep at once and a few times more in the next seconds: a deletion asks from inside
-        its transaction, before what it scheduled is committed and visible."""
-        self._eager_until = time.monotonic() + 5
+    def sweep_now(self) -> None:
+        """Sweep at once (what a committed deletion scheduled), not at the next interval."""
         self.sweep_wanted.set()
 
+    def sweep_after_commit(self, session: AsyncSession) -> None:
+        """Sweep as soon as `session`'s transaction commits: a deletion made inside another
+        unit (the inbox's, for user.deleted) is visible to the sweep only then."""
+        orm_event.listen(session.sync_session, "after_commit", lambda _: self.sweep_now(),
+                     once=True)
+
     async def run_sweeps(self) -> None:
-        """The background job: sweep every interval, or soon when asked (a deletion)."""
+        """The background job: sweep every interval, or at once when asked (a deletion)."""
         while True:
+            # Cleared before sweeping: a wake-up that comes during a sweep starts another.
+            self.sweep_wanted.clear()
             try:
                 while await self.sweep_orphans() == SWEEP_BATCH:
                     pass
@@ -302,10 +307,8 @@ class FileService:
                     pass
             except Exception:
                 log.exception("sweep failed")
-            self.sweep_wanted.clear()
-            eager = time.monotonic() < self._eager_until
             try:
-                await asyncio.wait_for(self.sweep_wanted.wait(), 0.5 if eager
-                                       else self.settings.sweep_interval_seconds)
+                await asyncio.wait_for(self.sweep_wanted.wait(),
+                                       self.settings.sweep_interval_seconds)
             except TimeoutError:
                 pass
