@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.servers import free_port
 from devstack.stack import SERVICES, StackPorts
 
 START_TIMEOUT = 180.0  # migrations and start-up of eight processes on a busy two-core machine
@@ -127,15 +128,19 @@ def _can_listen(port: int) -> bool:
 def launcher() -> Iterator[Launcher]:
     """`make run` without its install step, as a developer runs it: no server URLs (it starts
     PostgreSQL, NATS and Redis from pip packages in its data folder), the default ports."""
-    # The default ports lie in the kernel's ephemeral range, so another worker's outgoing
-    # connection may hold one for a moment: wait for them rather than fail at once.
-    deadline = time.monotonic() + 20
+    # The services' gRPC ports (50051...) lie in the kernel's ephemeral range (32768-60999), so
+    # another worker's outgoing connection can sit on one — for the whole session when it is a
+    # long-lived gRPC channel. Wait a moment; then move a port still held to a free one below
+    # that range (a developer does the same with the variable the launcher's message names).
+    # The gateway's ports lie outside the range and stay the defaults the output is checked for.
+    deadline = time.monotonic() + 5
     while (taken := StackPorts.defaults().in_use()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if taken:
-        pytest.fail(f"`make run` needs its default ports; taken: {taken}")
+    if gateway_taken := {s: p for s, p in taken.items() if s.startswith("GATEWAY_")}:
+        pytest.fail(f"`make run` needs the gateway's default ports; taken: {gateway_taken}")
     env = {key: value for key, value in os.environ.items()
            if key not in ("POSTGRES_URL", "NATS_URL", "REDIS_URL")}
+    env |= {setting: str(free_port()) for setting in taken}
     with tempfile.TemporaryDirectory(prefix="career-launcher-") as root:
         launcher = Launcher(env, Path(root), "career_")
         try:
