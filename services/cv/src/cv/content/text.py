@@ -72,6 +72,34 @@ def plain_text(text: str) -> str:
     return "\n\n".join(parts)
 
 
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one style; `url` set for a link's label (a safe URL only)."""
+    text: str
+    bold: bool = False
+    italic: bool = False
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a list, for renderers that are not HTML (PDF, DOCX): each item is a line
+    of runs, whose text may hold "\n" for a line break inside the item."""
+    kind: str  # "p" (one item), "ul" or "ol"
+    items: tuple[tuple[Run, ...], ...]
+    start: int = 1
+
+
+def markdown_blocks(text: str) -> tuple[Block, ...]:
+    """The Markdown subset as paragraphs and lists of styled runs: what markdown_html renders,
+    for the PDF and DOCX writers (which escape the text in their own syntax)."""
+    return tuple(
+        Block(block.kind, tuple(_inline_runs(item, False, False) for item in block.items),
+              block.start)
+        for block in _blocks(text)
+    )
+
+
 @dataclass
 class _Block:
     kind: str  # "p" (items holds one string, its lines joined by \n), "ul" or "ol"
@@ -129,6 +157,33 @@ def _inline_html(text: str) -> str:
             out.append(f"<em>{_inline_html(match['italic'])}</em>")
     out.append(html.escape(text[position:]))
     return "".join(out)
+
+
+def _inline_runs(text: str, bold: bool, italic: bool) -> tuple[Run, ...]:
+    out: list[Run] = []
+    position = 0
+
+    def plain(part: str) -> None:
+        if part:
+            out.append(Run(part, bold, italic))
+
+    for match in _INLINE.finditer(text):
+        plain(text[position:match.start()])
+        position = match.end()
+        if match["escaped"] is not None:
+            plain(match["escaped"])
+        elif match["label"] is not None:
+            if _is_safe_link(match["url"]):
+                out.extend(Run(run.text, run.bold, run.italic, match["url"])
+                           for run in _inline_runs(match["label"], bold, italic))
+            else:
+                plain(match[0])
+        elif match["bold"] is not None:
+            out.extend(_inline_runs(match["bold"], True, italic))
+        else:
+            out.extend(_inline_runs(match["italic"], bold, True))
+    plain(text[position:])
+    return tuple(out)
 
 
 def _inline_plain(text: str) -> str:

@@ -1,0 +1,32 @@
+"""The seed's six templates: what the SPA lists (`GET /cvs/templates`) and what the plan gate
+checks. Their layouts are `templates/<name>.typ` (PDF); DOCX and TXT share one reading order."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    title: str
+    description: str
+    premium: bool  # billing's `premium_templates` entitlement unlocks it
+    # One column, headings as text, no graphics carrying text: what ATS parsers read best.
+    ats_safe: bool
+
+
+TEMPLATES: dict[str, Template] = {t.name: t for t in (
+    Template("modern", "Modern", "Accent-coloured headings with rules, contact line under the "
+             "name.", premium=False, ats_safe=True),
+    Template("classic", "Classic", "Serif, centred name, small-caps headings: a traditional "
+             "one-column CV.", premium=False, ats_safe=True),
+    Template("minimal", "Minimal", "Plenty of white space, no colour but the accent on the "
+             "name.", premium=False, ats_safe=True),
+    Template("creative", "Creative", "A coloured sidebar with contact, skills and languages "
+             "beside the experience.", premium=True, ats_safe=False),
+    Template("executive", "Executive", "A bold banner with the name and headline, serif body, "
+             "dates in the margin.", premium=True, ats_safe=True),
+    Template("tech", "Tech", "Monospace accents, skills as tags up front, projects "
+             "prominent.", premium=True, ats_safe=True),
+)}
+
+DEFAULT_TEMPLATE = "modern"
