@@ -186,11 +186,12 @@ class BodySizeLimitMiddleware:
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int,
-                 own_limits: tuple[str, ...] = ("/api/uploads/",)) -> None:
+                 own_limits: tuple[str, ...] = ("/api/uploads/", "/cvs/import/linkedin")
+                 ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         # Paths whose routes stream the body and cut it at a limit of their own (uploads:
-        # their bucket's); POSTs to them skip this one.
+        # their bucket's; a LinkedIn export: 7 MB); POSTs to them skip this one.
         self.own_limits = own_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

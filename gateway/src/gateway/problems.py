@@ -150,9 +150,11 @@ def grpc_problem_type(exc: grpc.aio.AioRpcError) -> str | None:
 # Problem types whose HTTP status is more precise than their gRPC status' row in the table.
 # A reused Idempotency-Key is well-formed but cannot be processed: 422, as the IETF
 # Idempotency-Key draft specifies (INVALID_ARGUMENT alone would say 400).
-# A CV whose content breaks its schema is well-formed JSON that cannot be processed: 422.
+# A CV whose content breaks its schema is well-formed JSON that cannot be processed: 422; so
+# is an uploaded file that cannot be read as a CV.
 PROBLEM_TYPE_STATUS: Mapping[str, int] = {"idempotency-key-reused": 422,
-                                          "invalid-content": 422}
+                                          "invalid-content": 422,
+                                          "unreadable-cv": 422}
 
 
 def grpc_problem(exc: grpc.aio.AioRpcError, instance: str) -> JSONResponse:

@@ -108,6 +108,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     # The CV editor autosaves every few seconds while someone types: an hour of editing is a
     # thousand saves, far past the general /api/ budget.
     Rule("cvs", "/cvs", 1200, 3600),
+    # Public CV links: per address, so nobody scrapes or inflates a link's views.
+    Rule("public_cvs", "/public/", 300, 3600, per="ip"),
 )
 
 # Per e-mail address, whether or not it has an account (the answer must not tell), counted

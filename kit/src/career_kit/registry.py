@@ -66,13 +66,14 @@ SERVICES: tuple[Service, ...] = (
     Service("social", 50054, 8104, "career.social.v1.SocialService",
             "career.social.v1.social_pb2_grpc.SocialServiceStub", receives_webhooks=True),
     Service("billing", 50055, 8105, "career.billing.v1.BillingService",
-            "career.billing.v1.billing_pb2_grpc.BillingServiceStub", receives_webhooks=True),
+            "career.billing.v1.billing_pb2_grpc.BillingServiceStub", receives_webhooks=True,
+            called_by=("cv",)),
     Service("notify", 50056, 8106, "career.notify.v1.NotifyService",
             "career.notify.v1.notify_pb2_grpc.NotifyServiceStub"),
     Service("blog", 50057, 8107, "career.blog.v1.BlogService",
             "career.blog.v1.blog_pb2_grpc.BlogServiceStub"),
     Service("files", 50058, 8108, "career.files.v1.FilesService",
-            "career.files.v1.files_pb2_grpc.FilesServiceStub", called_by=("auth",)),
+            "career.files.v1.files_pb2_grpc.FilesServiceStub", called_by=("auth", "cv")),
 )
 
 NAMES: tuple[str, ...] = tuple(service.name for service in SERVICES)

@@ -12,11 +12,19 @@ import pytest
 
 from career.auth.v1 import events_pb2 as auth_events
 from career.cv.v1 import cv_pb2, events_pb2
+from devstack.servers import free_port
 from devstack.service_harness import eventually
 
 
 def user() -> str:
     return str(uuid.uuid4())
+
+
+@pytest.fixture
+def cv_overrides() -> dict[str, str]:
+    # No billing answers here (a port nothing listens on; the default one may be another
+    # test's `make run`).
+    return {"billing_grpc_target": f"127.0.0.1:{free_port()}"}
 
 
 WORK = [{"name": "Acme", "position": "Engineer", "startDate": "2019-05", "endDate": "present",
@@ -162,14 +170,80 @@ async def test_user_deleted_erases_every_cv_and_version(cv) -> None:
 
 async def test_a_download_is_counted_and_announced(cv) -> None:
     owner = user()
-    created = await cv.create(owner)
+    created = await cv.create(owner, title="Backend CV")
 
-    downloaded = await cv.call("RecordDownload", cv_pb2.RecordDownloadRequest(
-        id=created.id, format="json"), as_user=owner)
+    export = await cv.call("ExportCv", cv_pb2.ExportCvRequest(id=created.id, format="txt"),
+                           as_user=owner)
 
-    assert downloaded.download_count == 1
+    assert (export.media_type, export.file_name, export.version) == (
+        "text/plain; charset=utf-8", "Backend-CV.txt", 1)
+    again = await cv.call("GetCv", cv_pb2.GetCvRequest(id=created.id), as_user=owner)
+    assert again.download_count == 1
     [event] = await cv.published("cv.downloaded", events_pb2.CvDownloaded)
-    assert (event.cv_id, event.format, event.version) == (created.id, "json", 1)
-    error = await cv.error("RecordDownload", cv_pb2.RecordDownloadRequest(
-        id=created.id, format="exe"), as_user=owner)
+    assert (event.cv_id, event.format, event.version, event.link_id) == (
+        created.id, "txt", 1, "")
+    error = await cv.error("ExportCv", cv_pb2.ExportCvRequest(id=created.id, format="exe"),
+                           as_user=owner)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    stranger = await cv.error("ExportCv", cv_pb2.ExportCvRequest(id=created.id, format="pdf"),
+                              as_user=user())
+    assert stranger.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_the_design_is_a_version_and_bad_options_are_named(cv) -> None:
+    owner = user()
+    created = await cv.create(owner, template="classic")
+
+    designed = await cv.call("SetDesign", cv_pb2.SetDesignRequest(
+        id=created.id, expected_version=1, template="minimal",
+        options_json=json.dumps({"accent": "#aa0000", "page_size": "letter"})), as_user=owner)
+
+    assert (designed.template, designed.version) == ("minimal", 2)
+    assert json.loads(designed.options_json) == {"accent": "#aa0000", "page_size": "letter"}
+    bad = await cv.error("SetDesign", cv_pb2.SetDesignRequest(
+        id=created.id, expected_version=2, template="minimal",
+        options_json=json.dumps({"font_size": 40})), as_user=owner)
+    assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad.details().startswith("options.font_size")
+    restored = await cv.call("RestoreVersion", cv_pb2.RestoreVersionRequest(
+        id=created.id, version=1, expected_version=2), as_user=owner)
+    assert (restored.template, json.loads(restored.options_json)) == ("classic", {})
+
+
+async def test_premium_templates_need_the_plan_and_free_ones_never_ask_billing(cv) -> None:
+    """No billing runs beside this service: free templates work regardless, a premium one
+    cannot be checked (503) rather than granted. The plan's answer is tested end to end."""
+    owner = user()
+    templates = (await cv.call("ListTemplates", cv_pb2.ListTemplatesRequest())).templates
+    assert {t.name: t.premium for t in templates} == {
+        "modern": False, "classic": False, "minimal": False,
+        "creative": True, "executive": True, "tech": True}
+    assert all(t.ats_safe for t in templates if t.name != "creative")
+
+    for name in ("modern", "classic", "minimal"):
+        assert (await cv.create(owner, template=name)).template == name
+    error = await cv.error("CreateCv", cv_pb2.CreateCvRequest(template="tech"), as_user=owner)
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+    preview = await cv.call("GetTemplatePreview",
+                            cv_pb2.GetTemplatePreviewRequest(name="creative"))
+    assert preview.png.startswith(b"\x89PNG\r\n")
+
+
+async def test_cv_completed_is_published_once_when_the_cv_first_is_complete(cv) -> None:
+    owner = user()
+    created = await cv.create(owner, content={"basics": {"name": "Ada", "email": "a@b.io"}})
+    assert not created.HasField("completed_at")
+    version = created.version
+    for section, value in (
+            ("basics", {"name": "Ada", "email": "a@b.io", "summary": "Engineer."}),
+            ("work", [{"name": "Acme", "position": "Engineer"}]),
+            ("skills", [{"name": "Python"}]),
+            ("skills", [{"name": "Python"}, {"name": "Go"}])):
+        saved = await cv.call("UpdateSection", cv_pb2.UpdateSectionRequest(
+            id=created.id, expected_version=version, section=section,
+            value_json=json.dumps(value)), as_user=owner)
+        version = saved.version
+
+    assert saved.HasField("completed_at")
+    [event] = await cv.published("cv.completed", events_pb2.CvCompleted)
+    assert (event.cv_id, event.user_id, event.version) == (created.id, owner, 4)

@@ -1,5 +1,8 @@
-"""/cvs: the signed-in user's CVs — create, read, replace, change one section, delete to the
-trash and restore, versions and restoring one. Everything is the cv service's gRPC API.
+"""/cvs: the signed-in user's CVs — create, read, replace, change one section, the design
+(template and options), delete to the trash and restore, versions and restoring one, exports
+(PDF, DOCX, TXT, JSON Resume), imports (JSON Resume, an uploaded PDF/DOCX, a LinkedIn export)
+and the templates. Everything is the cv service's gRPC API; links and collaboration are in
+cv_sharing.py.
 
 Every answer with a CV carries its ETag ("v<version>"); every write needs If-Match with the
 ETag it was made on. A stale one gets 412 (someone saved in between: reload and re-apply), a
@@ -12,8 +15,7 @@ import json
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Header, Request, Response
 
 from career.cv.v1 import cv_pb2
 from gateway.access_tokens import CurrentCaller
@@ -25,7 +27,10 @@ from gateway.routers.cvs_schemas import (
     CvOut,
     CvsOut,
     CvVersionOut,
+    DesignIn,
     NewCvIn,
+    TemplateOut,
+    TemplatesOut,
     VersionsOut,
     cv_out,
     version_info_out,
@@ -38,7 +43,12 @@ IfMatch = Annotated[str | None, Header(description='The ETag the edit was made o
                                        max_length=64)]
 
 
-ResumeBody = Annotated[dict[str, Any], Body(description="A JSON Resume (jsonresume.org)")]
+ResumeBody = Annotated[dict[str, Any], Body(
+    description='A JSON Resume (jsonresume.org), or {"file_id": "<id>"} for a PDF or DOCX '
+                "uploaded to /api/uploads/cv-files")]
+# LinkedIn's "Get a copy of your data" archive; its profile-only one is well under this.
+MAX_LINKEDIN_ZIP = 7 * 1024 * 1024
+EXPORT_FORMATS = ("pdf", "docx", "txt", "json")
 SectionBody = Annotated[Any, Body(description="The section's new value: an object (basics, "
                                              "meta), a list (work, education, ...) or a "
                                              "files id (photo)")]
@@ -83,21 +93,68 @@ async def create_cv(body: NewCvIn, caller: CurrentCaller, clients: ClientsDep,
     cv = await clients.cv.CreateCv(cv_pb2.CreateCvRequest(
         title=body.title or "", template=body.template or "",
         content_json=_json(body.content) if body.content is not None else "",
-        copy_of=body.copy_of or ""))
+        copy_of=body.copy_of or "",
+        options_json=_json(body.options) if body.options else ""))
     return _answer(cv, response)
 
 
+@router.get("/cvs/templates", response_model=TemplatesOut,
+            summary="The six templates: which are premium, which are single-column ATS-safe")
+async def list_templates(caller: CurrentCaller, clients: ClientsDep) -> TemplatesOut:
+    reply = await clients.cv.ListTemplates(cv_pb2.ListTemplatesRequest())
+    return TemplatesOut(templates=[TemplateOut(
+        name=t.name, title=t.title, description=t.description, premium=t.premium,
+        ats_safe=t.ats_safe, preview_url=f"/cvs/templates/{t.name}/preview.png")
+        for t in reply.templates])
+
+
+@router.get("/cvs/templates/{name}/preview.png", summary="Page 1 of a sample CV in a template",
+            responses={200: {"content": {"image/png": {}}, "description": "A PNG"}})
+async def template_preview(name: str, caller: CurrentCaller, clients: ClientsDep) -> Response:
+    preview = await clients.cv.GetTemplatePreview(cv_pb2.GetTemplatePreviewRequest(name=name))
+    # The same bytes until the service's templates change (a deployment).
+    return Response(preview.png, media_type="image/png",
+                    headers={"Cache-Control": "private, max-age=3600"})
+
+
 @router.post("/cvs/import", response_model=CvOut, status_code=201,
-             summary="Import a JSON Resume as a new CV (fields it has no place for are kept)")
+             summary="Import a JSON Resume (fields it has no place for are kept) or an "
+                     "uploaded PDF or DOCX (parsed into sections) as a new CV")
 async def import_cv(resume: ResumeBody, caller: CurrentCaller, clients: ClientsDep,
                     response: Response) -> CvOut:
-    if set(resume) == {"file_id"}:
-        raise Problem(501, "Importing an uploaded PDF, DOCX or LinkedIn export is not "
-                           "available yet; send a JSON Resume.")
+    if "file_id" in resume:
+        if set(resume) - {"file_id", "title"} or not isinstance(resume["file_id"], str):
+            raise Problem(422, 'Send {"file_id": "<id>"} (and optionally "title") to import '
+                               "an upload, or a JSON Resume.")
+        title = resume.get("title")
+        cv = await clients.cv.ImportCvFile(cv_pb2.ImportCvFileRequest(
+            file_id=resume["file_id"], title=title if isinstance(title, str) else ""))
+        return _answer(cv, response)
     basics = resume.get("basics") if isinstance(resume.get("basics"), dict) else {}
     title = str(basics.get("name") or "Imported CV")[:200]
     cv = await clients.cv.CreateCv(cv_pb2.CreateCvRequest(title=title,
                                                           content_json=_json(resume)))
+    return _answer(cv, response)
+
+
+@router.post("/cvs/import/linkedin", response_model=CvOut, status_code=201,
+             summary="Import a LinkedIn data-export ZIP as a new CV (the ZIP is not stored)",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/zip": {"schema": {"type": "string", "format": "binary"}}}}})
+async def import_linkedin(request: Request, caller: CurrentCaller, clients: ClientsDep,
+                          response: Response) -> CvOut:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_LINKEDIN_ZIP:
+        raise Problem(413, f"The export is larger than {MAX_LINKEDIN_ZIP // 2**20} MB; "
+                           "LinkedIn's smaller archive (profile data only) is enough.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_LINKEDIN_ZIP:
+            raise Problem(413, f"The export is larger than {MAX_LINKEDIN_ZIP // 2**20} MB.")
+    if not body:
+        raise Problem(400, "Send the ZIP LinkedIn gave you as the request body.")
+    cv = await clients.cv.ImportLinkedIn(cv_pb2.ImportLinkedInRequest(zip=bytes(body)))
     return _answer(cv, response)
 
 
@@ -138,6 +195,16 @@ async def update_section(cv_id: str, section: str, body: SectionBody, caller: Cu
     return _answer(cv, response)
 
 
+@router.put("/cvs/{cv_id}/design", response_model=CvOut,
+            summary="Set a CV's template and render options (If-Match required)")
+async def set_design(cv_id: str, body: DesignIn, caller: CurrentCaller, clients: ClientsDep,
+                     response: Response, if_match: IfMatch = None) -> CvOut:
+    cv = await clients.cv.SetDesign(cv_pb2.SetDesignRequest(
+        id=cv_id, expected_version=expected_version(if_match), template=body.template,
+        options_json=_json(body.options) if body.options else ""))
+    return _answer(cv, response)
+
+
 @router.delete("/cvs/{cv_id}", status_code=204,
                summary="Move a CV to the trash (If-Match optional)")
 async def delete_cv(cv_id: str, caller: CurrentCaller, clients: ClientsDep,
@@ -155,21 +222,25 @@ async def restore_cv(cv_id: str, caller: CurrentCaller, clients: ClientsDep,
 
 
 @router.get("/cvs/{cv_id}/export/{export_format}",
-            summary="Download a CV: json (JSON Resume); pdf, docx and txt come with the "
-                    "templates", response_class=JSONResponse,
-            responses={200: {"content": {"application/json": {}}, "description": "The CV"}})
+            summary="Download a CV: pdf or docx in its template, txt, or json (JSON Resume)",
+            responses={200: {"content": {media: {} for media in (
+                "application/pdf", "application/json", "text/plain",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")},
+                "description": "The CV as a file"}})
 async def export_cv(cv_id: str, export_format: str, caller: CurrentCaller,
                     clients: ClientsDep) -> Response:
-    if export_format in ("pdf", "docx", "txt"):
-        raise Problem(501, f"{export_format.upper()} export is not available yet.")
-    if export_format != "json":
-        raise Problem(404, "Exports are json, pdf, docx or txt.")
-    cv = await clients.cv.GetCv(cv_pb2.GetCvRequest(id=cv_id))
-    await clients.cv.RecordDownload(cv_pb2.RecordDownloadRequest(id=cv_id, format="json"))
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", cv.title).strip("-") or "cv"
-    return Response(cv.content_json, media_type="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{name}.json"',
-        "ETag": etag(cv.version)})
+    if export_format not in EXPORT_FORMATS:
+        raise Problem(404, "Exports are pdf, docx, txt or json.")
+    export = await clients.cv.ExportCv(cv_pb2.ExportCvRequest(id=cv_id, format=export_format),
+                                       timeout=30)
+    return file_response(export)
+
+
+def file_response(export: cv_pb2.Export) -> Response:
+    """A rendered CV as a download, with the version it shows as its ETag."""
+    return Response(export.content, media_type=export.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{export.file_name}"',
+        "ETag": etag(export.version), "Cache-Control": "private, no-cache"})
 
 
 @router.get("/cvs/{cv_id}/versions", response_model=VersionsOut,

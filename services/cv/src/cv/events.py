@@ -1,4 +1,5 @@
-"""What the cv service publishes: domain `cv` (cv.created, cv.updated, cv.downloaded)."""
+"""What the cv service publishes: domain `cv` (cv.created, cv.updated, cv.downloaded,
+cv.viewed, cv.completed). Each is the owner's: the event's subject is the owner's id."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from cv.models import Cv
 CV_CREATED = "cv.created"
 CV_UPDATED = "cv.updated"
 CV_DOWNLOADED = "cv.downloaded"
+CV_VIEWED = "cv.viewed"
+CV_COMPLETED = "cv.completed"
 
 PUBLISHED_DOMAINS = ("cv",)
 
@@ -30,8 +33,23 @@ def cv_updated(cv: Cv, author_id: uuid.UUID) -> Event:
     return Event(CV_UPDATED, payload, subject=str(cv.owner_id))
 
 
-def cv_downloaded(cv: Cv, export_format: str, at: datetime) -> Event:
+def cv_downloaded(cv: Cv, export_format: str, at: datetime,
+                  link_id: uuid.UUID | None = None) -> Event:
     payload = events_pb2.CvDownloaded(cv_id=str(cv.id), user_id=str(cv.owner_id),
                                       format=export_format, version=cv.version,
-                                      downloaded_at=timestamp(at))
+                                      downloaded_at=timestamp(at),
+                                      link_id=str(link_id) if link_id else "")
     return Event(CV_DOWNLOADED, payload, subject=str(cv.owner_id))
+
+
+def cv_viewed(cv: Cv, link_id: uuid.UUID, views: int, at: datetime) -> Event:
+    payload = events_pb2.CvViewed(cv_id=str(cv.id), user_id=str(cv.owner_id),
+                                  link_id=str(link_id), views=views, viewed_at=timestamp(at))
+    return Event(CV_VIEWED, payload, subject=str(cv.owner_id))
+
+
+def cv_completed(cv: Cv) -> Event:
+    payload = events_pb2.CvCompleted(cv_id=str(cv.id), user_id=str(cv.owner_id),
+                                     version=cv.version,
+                                     completed_at=timestamp(cv.completed_at))
+    return Event(CV_COMPLETED, payload, subject=str(cv.owner_id))

@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 
 import grpc
 
 from career.cv.v1 import cv_pb2, cv_pb2_grpc
 from career_kit import context
 from career_kit.context import id_argument, signed_in_user
-from career_kit.conversions import timestamp
+from career_kit.conversions import datetime_of, timestamp
+from career_kit.errors import NotFound
 from career_kit.pagination import Cursor, Page
 from career_kit.unit_of_work import UnitOfWork
-from cv.models import Cv, CvVersion
+from cv.access import Access
+from cv.collaboration import Collaboration
+from cv.exports import Exporter, Rendered
+from cv.models import Cv, CvComment, CvGrant, CvLink, CvVersion, Person
+from cv.render.preview import template_preview
+from cv.render.templates import TEMPLATES
 from cv.service import CvService
+from cv.sharing import Sharing
+from cv.uploads import Uploads
 
 SERVICE_NAME = "career.cv.v1.CvService"
 
 
-def cv_message(cv: Cv, *, with_content: bool = True) -> cv_pb2.Cv:
+def cv_message(cv: Cv, *, role: str = "owner", with_content: bool = True) -> cv_pb2.Cv:
     return cv_pb2.Cv(
         id=str(cv.id), owner_id=str(cv.owner_id), title=cv.title, template=cv.template,
         content_json=json.dumps(cv.content, ensure_ascii=False) if with_content else "",
-        version=cv.version, download_count=cv.download_count,
+        options_json=json.dumps(cv.options, ensure_ascii=False),
+        version=cv.version, download_count=cv.download_count, role=role,
         created_at=timestamp(cv.created_at), updated_at=timestamp(cv.updated_at),
-        deleted_at=timestamp(cv.deleted_at))
+        deleted_at=timestamp(cv.deleted_at), completed_at=timestamp(cv.completed_at))
+
+
+def _accessed(access: Access) -> cv_pb2.Cv:
+    return cv_message(access.cv, role=access.role)
 
 
 def version_info(version: CvVersion) -> cv_pb2.VersionInfo:
@@ -32,23 +47,62 @@ def version_info(version: CvVersion) -> cv_pb2.VersionInfo:
                               title=version.title, saved_at=timestamp(version.saved_at))
 
 
+def link_message(link: CvLink) -> cv_pb2.ShareLink:
+    return cv_pb2.ShareLink(
+        id=str(link.id), cv_id=str(link.cv_id), slug=link.slug,
+        created_at=timestamp(link.created_at), expires_at=timestamp(link.expires_at),
+        revoked_at=timestamp(link.revoked_at), views=link.views, downloads=link.downloads)
+
+
+def collaborator_message(grant: CvGrant, person: Person | None) -> cv_pb2.Collaborator:
+    return cv_pb2.Collaborator(
+        user_id=str(grant.user_id), email=person.email if person else "",
+        name=person.name if person else "", role=grant.role,
+        granted_at=timestamp(grant.granted_at))
+
+
+def comment_message(comment: CvComment) -> cv_pb2.Comment:
+    return cv_pb2.Comment(
+        id=str(comment.id), cv_id=str(comment.cv_id), section=comment.section,
+        author_id=str(comment.author_id), body=comment.body,
+        created_at=timestamp(comment.created_at), resolved_at=timestamp(comment.resolved_at),
+        resolved_by=str(comment.resolved_by) if comment.resolved_by else "")
+
+
+def export_message(rendered: Rendered) -> cv_pb2.Export:
+    return cv_pb2.Export(content=rendered.content, media_type=rendered.media_type,
+                         file_name=rendered.file_name, version=rendered.version)
+
+
+def _caller_and_cv(request_id: str) -> tuple[uuid.UUID, uuid.UUID]:
+    return signed_in_user(context.caller_id()), id_argument(request_id, "id")
+
+
 class CvServicer(cv_pb2_grpc.CvServiceServicer):
-    def __init__(self, unit: UnitOfWork, service: CvService) -> None:
+    def __init__(self, unit: UnitOfWork, service: CvService, exporter: Exporter,
+                 sharing: Sharing, collaboration: Collaboration, uploads: Uploads) -> None:
         self.unit = unit
         self.service = service
+        self.exporter = exporter
+        self.sharing = sharing
+        self.collaboration = collaboration
+        self.uploads = uploads
+
+    # -- CVs -------------------------------------------------------------------------------
 
     async def CreateCv(self, request: cv_pb2.CreateCvRequest,
                        ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
         owner = signed_in_user(context.caller_id())
         cv = await self.unit(lambda s: self.service.create(
             s, owner, title=request.title, template=request.template,
-            content_json=request.content_json, copy_of=request.copy_of))
+            content_json=request.content_json, copy_of=request.copy_of,
+            options_json=request.options_json))
         return cv_message(cv)
 
     async def GetCv(self, request: cv_pb2.GetCvRequest,
                     ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
-        return cv_message(await self.unit(lambda s: self.service.owned(s, owner, cv_id)))
+        user, cv_id = _caller_and_cv(request.id)
+        return _accessed(await self.unit(lambda s: self.service.get(s, user, cv_id)))
 
     async def ListCvs(self, request: cv_pb2.ListCvsRequest,
                       ctx: grpc.aio.ServicerContext) -> cv_pb2.ListCvsResponse:
@@ -69,62 +123,203 @@ class CvServicer(cv_pb2_grpc.CvServiceServicer):
 
     async def ReplaceCv(self, request: cv_pb2.ReplaceCvRequest,
                         ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
-        cv = await self.unit(lambda s: self.service.replace(
-            s, owner, cv_id, expected_version=request.expected_version, title=request.title,
-            template=request.template, content_json=request.content_json))
-        return cv_message(cv)
+        user, cv_id = _caller_and_cv(request.id)
+        return _accessed(await self.unit(lambda s: self.service.replace(
+            s, user, cv_id, expected_version=request.expected_version, title=request.title,
+            template=request.template, content_json=request.content_json)))
 
     async def UpdateSection(self, request: cv_pb2.UpdateSectionRequest,
                             ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
-        cv = await self.unit(lambda s: self.service.update_section(
-            s, owner, cv_id, expected_version=request.expected_version,
-            section=request.section, value_json=request.value_json))
-        return cv_message(cv)
+        user, cv_id = _caller_and_cv(request.id)
+        return _accessed(await self.unit(lambda s: self.service.update_section(
+            s, user, cv_id, expected_version=request.expected_version,
+            section=request.section, value_json=request.value_json)))
+
+    async def SetDesign(self, request: cv_pb2.SetDesignRequest,
+                        ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
+        user, cv_id = _caller_and_cv(request.id)
+        return _accessed(await self.unit(lambda s: self.service.set_design(
+            s, user, cv_id, expected_version=request.expected_version,
+            template=request.template, options_json=request.options_json)))
 
     async def DeleteCv(self, request: cv_pb2.DeleteCvRequest,
                        ctx: grpc.aio.ServicerContext) -> cv_pb2.DeleteCvResponse:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
+        owner, cv_id = _caller_and_cv(request.id)
         await self.unit(lambda s: self.service.delete(
             s, owner, cv_id, expected_version=request.expected_version))
         return cv_pb2.DeleteCvResponse()
 
     async def RestoreCv(self, request: cv_pb2.RestoreCvRequest,
                         ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
+        owner, cv_id = _caller_and_cv(request.id)
         return cv_message(await self.unit(lambda s: self.service.restore(s, owner, cv_id)))
 
     async def ListVersions(self, request: cv_pb2.ListVersionsRequest,
                            ctx: grpc.aio.ServicerContext) -> cv_pb2.ListVersionsResponse:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
+        user, cv_id = _caller_and_cv(request.id)
         page = Page.of(request.page)
-        rows = await self.unit(lambda s: self.service.versions(s, owner, cv_id, page))
+        rows = await self.unit(lambda s: self.service.versions(s, user, cv_id, page))
         shown, page_info = page.cut(rows, lambda v: Cursor(v.saved_at, str(v.version)))
         return cv_pb2.ListVersionsResponse(versions=[version_info(v) for v in shown],
                                            page=page_info)
 
     async def GetVersion(self, request: cv_pb2.GetVersionRequest,
                          ctx: grpc.aio.ServicerContext) -> cv_pb2.CvVersion:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
-        found = await self.unit(lambda s: self.service.version(s, owner, cv_id,
+        user, cv_id = _caller_and_cv(request.id)
+        found = await self.unit(lambda s: self.service.version(s, user, cv_id,
                                                                request.version))
         return cv_pb2.CvVersion(info=version_info(found), template=found.template,
                                 content_json=json.dumps(found.content, ensure_ascii=False))
 
     async def RestoreVersion(self, request: cv_pb2.RestoreVersionRequest,
                              ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
-        cv = await self.unit(lambda s: self.service.restore_version(
-            s, owner, cv_id, request.version, expected_version=request.expected_version))
-        return cv_message(cv)
+        user, cv_id = _caller_and_cv(request.id)
+        return _accessed(await self.unit(lambda s: self.service.restore_version(
+            s, user, cv_id, request.version, expected_version=request.expected_version)))
 
-    async def RecordDownload(self, request: cv_pb2.RecordDownloadRequest,
+    # -- templates, exports, imports -------------------------------------------------------
+
+    async def ListTemplates(self, request: cv_pb2.ListTemplatesRequest,
+                            ctx: grpc.aio.ServicerContext) -> cv_pb2.ListTemplatesResponse:
+        return cv_pb2.ListTemplatesResponse(templates=[
+            cv_pb2.Template(name=t.name, title=t.title, description=t.description,
+                            premium=t.premium, ats_safe=t.ats_safe)
+            for t in TEMPLATES.values()])
+
+    async def GetTemplatePreview(self, request: cv_pb2.GetTemplatePreviewRequest,
+                                 ctx: grpc.aio.ServicerContext) -> cv_pb2.TemplatePreview:
+        if request.name not in TEMPLATES:
+            raise NotFound(f"There is no template {request.name!r}.")
+        return cv_pb2.TemplatePreview(
+            png=await asyncio.to_thread(template_preview, request.name))
+
+    async def ExportCv(self, request: cv_pb2.ExportCvRequest,
+                       ctx: grpc.aio.ServicerContext) -> cv_pb2.Export:
+        user, cv_id = _caller_and_cv(request.id)
+        return export_message(await self.exporter.export(user, cv_id, request.format))
+
+    async def ImportCvFile(self, request: cv_pb2.ImportCvFileRequest,
+                           ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
+        owner = signed_in_user(context.caller_id())
+        id_argument(request.file_id, "file_id")
+        return cv_message(await self.uploads.from_file(owner, request.file_id, request.title))
+
+    async def ImportLinkedIn(self, request: cv_pb2.ImportLinkedInRequest,
                              ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
-        owner, cv_id = signed_in_user(context.caller_id()), id_argument(request.id, "id")
-        cv = await self.unit(lambda s: self.service.record_download(s, owner, cv_id,
-                                                                    request.format))
-        return cv_message(cv)
+        owner = signed_in_user(context.caller_id())
+        return cv_message(await self.uploads.from_linkedin(owner, request.zip, request.title))
+
+    # -- public links ----------------------------------------------------------------------
+
+    async def CreateShareLink(self, request: cv_pb2.CreateShareLinkRequest,
+                              ctx: grpc.aio.ServicerContext) -> cv_pb2.ShareLink:
+        owner, cv_id = _caller_and_cv(request.id)
+        expires = datetime_of(request, "expires_at")
+        return link_message(await self.unit(lambda s: self.sharing.create(
+            s, owner, cv_id, expires_at=expires)))
+
+    async def ListShareLinks(self, request: cv_pb2.ListShareLinksRequest,
+                             ctx: grpc.aio.ServicerContext) -> cv_pb2.ListShareLinksResponse:
+        owner, cv_id = _caller_and_cv(request.id)
+        links = await self.unit(lambda s: self.sharing.of_cv(s, owner, cv_id))
+        return cv_pb2.ListShareLinksResponse(links=[link_message(link) for link in links])
+
+    async def RevokeShareLink(self, request: cv_pb2.RevokeShareLinkRequest,
+                              ctx: grpc.aio.ServicerContext) -> cv_pb2.ShareLink:
+        owner, cv_id = _caller_and_cv(request.id)
+        link_id = id_argument(request.link_id, "link_id")
+        return link_message(await self.unit(lambda s: self.sharing.revoke(
+            s, owner, cv_id, link_id)))
+
+    async def GetShareLinkStats(self, request: cv_pb2.GetShareLinkStatsRequest,
+                                ctx: grpc.aio.ServicerContext) -> cv_pb2.ShareLinkStats:
+        owner, cv_id = _caller_and_cv(request.id)
+        link_id = id_argument(request.link_id, "link_id")
+        link, days = await self.unit(lambda s: self.sharing.stats(
+            s, owner, cv_id, link_id, request.days))
+        return cv_pb2.ShareLinkStats(link=link_message(link), days=[
+            cv_pb2.DayCount(day=day.day.isoformat(), views=day.views, downloads=day.downloads)
+            for day in days])
+
+    async def GetPublicCv(self, request: cv_pb2.GetPublicCvRequest,
+                          ctx: grpc.aio.ServicerContext) -> cv_pb2.PublicCv:
+        async def view(session) -> cv_pb2.PublicCv:
+            link, cv = await self.sharing.open(session, request.slug)
+            await self.sharing.count_view(session, link, cv, request.viewer)
+            return cv_pb2.PublicCv(
+                title=cv.title, template=cv.template,
+                content_json=json.dumps(cv.content, ensure_ascii=False),
+                options_json=json.dumps(cv.options, ensure_ascii=False),
+                updated_at=timestamp(cv.updated_at))
+
+        return await self.unit(view)
+
+    async def ExportPublicCv(self, request: cv_pb2.ExportPublicCvRequest,
+                             ctx: grpc.aio.ServicerContext) -> cv_pb2.Export:
+        return export_message(await self.exporter.export_public(request.slug))
+
+    # -- collaboration ---------------------------------------------------------------------
+
+    async def ShareCv(self, request: cv_pb2.ShareCvRequest,
+                      ctx: grpc.aio.ServicerContext) -> cv_pb2.Collaborator:
+        owner, cv_id = _caller_and_cv(request.id)
+        grant, person = await self.unit(lambda s: self.collaboration.share(
+            s, owner, cv_id, email=request.email, role=request.role))
+        return collaborator_message(grant, person)
+
+    async def ListCollaborators(self, request: cv_pb2.ListCollaboratorsRequest,
+                                ctx: grpc.aio.ServicerContext
+                                ) -> cv_pb2.ListCollaboratorsResponse:
+        user, cv_id = _caller_and_cv(request.id)
+        rows = await self.unit(lambda s: self.collaboration.collaborators(s, user, cv_id))
+        return cv_pb2.ListCollaboratorsResponse(
+            collaborators=[collaborator_message(grant, person) for grant, person in rows])
+
+    async def UnshareCv(self, request: cv_pb2.UnshareCvRequest,
+                        ctx: grpc.aio.ServicerContext) -> cv_pb2.UnshareCvResponse:
+        user, cv_id = _caller_and_cv(request.id)
+        collaborator = id_argument(request.user_id, "user_id")
+        await self.unit(lambda s: self.collaboration.unshare(s, user, cv_id, collaborator))
+        return cv_pb2.UnshareCvResponse()
+
+    async def ListSharedWithMe(self, request: cv_pb2.ListCvsRequest,
+                               ctx: grpc.aio.ServicerContext) -> cv_pb2.ListCvsResponse:
+        user, page = signed_in_user(context.caller_id()), Page.of(request.page)
+        rows = await self.unit(lambda s: self.collaboration.shared_with(s, user, page))
+        shown, page_info = page.cut(rows, lambda row: Cursor(row[0].updated_at,
+                                                             str(row[0].id)))
+        return cv_pb2.ListCvsResponse(
+            cvs=[cv_message(cv, role=role, with_content=False) for cv, role in shown],
+            page=page_info)
+
+    async def AddComment(self, request: cv_pb2.AddCommentRequest,
+                         ctx: grpc.aio.ServicerContext) -> cv_pb2.Comment:
+        user, cv_id = _caller_and_cv(request.id)
+        return comment_message(await self.unit(lambda s: self.collaboration.comment(
+            s, user, cv_id, section=request.section, body=request.body)))
+
+    async def ListComments(self, request: cv_pb2.ListCommentsRequest,
+                           ctx: grpc.aio.ServicerContext) -> cv_pb2.ListCommentsResponse:
+        user, cv_id = _caller_and_cv(request.id)
+        rows = await self.unit(lambda s: self.collaboration.comments(
+            s, user, cv_id, section=request.section,
+            include_resolved=request.include_resolved))
+        return cv_pb2.ListCommentsResponse(comments=[comment_message(c) for c in rows])
+
+    async def ResolveComment(self, request: cv_pb2.ResolveCommentRequest,
+                             ctx: grpc.aio.ServicerContext) -> cv_pb2.Comment:
+        user, cv_id = _caller_and_cv(request.id)
+        comment_id = id_argument(request.comment_id, "comment_id")
+        return comment_message(await self.unit(lambda s: self.collaboration.resolve(
+            s, user, cv_id, comment_id, resolved=request.resolved)))
+
+    async def DeleteComment(self, request: cv_pb2.DeleteCommentRequest,
+                            ctx: grpc.aio.ServicerContext) -> cv_pb2.DeleteCommentResponse:
+        user, cv_id = _caller_and_cv(request.id)
+        comment_id = id_argument(request.comment_id, "comment_id")
+        await self.unit(lambda s: self.collaboration.delete_comment(s, user, cv_id,
+                                                                    comment_id))
+        return cv_pb2.DeleteCommentResponse()
 
     def add_to_server(self, server: grpc.aio.Server) -> None:
         cv_pb2_grpc.add_CvServiceServicer_to_server(self, server)

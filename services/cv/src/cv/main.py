@@ -1,23 +1,43 @@
 """Composition root of the cv service: `python -m cv.main serve|migrate`."""
 
+from career.billing.v1 import billing_pb2_grpc
+from career.files.v1 import files_pb2_grpc
+from career_kit.conversions import utc_now
+from career_kit.grpc.client import create_channel
 from career_kit.grpc.server import GrpcService
 from career_kit.service import Components, Resources, ServiceRuntime
 from career_kit.unit_of_work import UnitOfWork
 from cv import events
+from cv.collaboration import Collaboration
 from cv.config import Settings
 from cv.consumers import UserConsumers
+from cv.exports import Exporter
 from cv.grpc_api import SERVICE_NAME, CvServicer
+from cv.plans import PlanGate
 from cv.service import CvService
+from cv.sharing import Sharing
+from cv.uploads import Uploads
 
 
 def compose(resources: Resources[Settings]) -> Components:
+    settings = resources.settings
+    secret = settings.platform.internal_secret.get_secret_value()
+    billing = create_channel(settings.billing_grpc_target, secret)
+    files = create_channel(settings.files_grpc_target, secret)
     unit = UnitOfWork(resources.db)
-    service = CvService(unit, resources.outbox, resources.settings)
+    service = CvService(unit, resources.outbox, settings,
+                        PlanGate(billing_pb2_grpc.BillingServiceStub(billing)))
+    sharing = Sharing(resources.outbox, resources.redis, settings.platform.redis_key_prefix,
+                      utc_now)
+    servicer = CvServicer(
+        unit, service, Exporter(unit, resources.outbox, sharing, utc_now), sharing,
+        Collaboration(utc_now), Uploads(unit, service, files_pb2_grpc.FilesServiceStub(files)))
     return Components(
-        grpc_services=[GrpcService(SERVICE_NAME, CvServicer(unit, service).add_to_server)],
+        grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
         subscriptions=UserConsumers(service).subscriptions(),
         publishes=events.PUBLISHED_DOMAINS,
         background=[service.run_purge],
+        closers=[billing.close, files.close],
         domain=service)
 
 

@@ -1,18 +1,25 @@
 """Tables of the cv service. Alembic compares migrations against `metadata`.
 
 `cvs` is the seed's CV document: its content (JSON Resume widened, cv.content.schema) is JSONB,
-`version` the concurrency token every write names. `cv_versions` keeps what each save stored:
-autosaves by one author within a minute replace the newest row rather than add one. A CV in
-the trash has `deleted_at` and is purged 30 days later.
+`options` how it is rendered (cv.render.options), `version` the concurrency token every write
+names. `cv_versions` keeps what each save stored: autosaves by one author within a minute
+replace the newest row rather than add one. A CV in the trash has `deleted_at` and is purged
+30 days later; everything below hangs off `cvs` with ON DELETE CASCADE, so the purge and a
+user's erasure take it along.
+
+`cv_links` are public links (the seed's isPublic) with their counters and `cv_link_days` their
+statistics by day; `cv_grants` share a CV with another user as viewer, commenter or editor;
+`cv_comments` are comments on a section; `cv_people` is what the cv service knows of users
+(from user.registered) to find a collaborator by e-mail.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Text, text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,11 +43,14 @@ class Cv(Base):
     title: Mapped[str] = mapped_column(Text)
     template: Mapped[str] = mapped_column(Text)
     content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     version: Mapped[int] = mapped_column(BigInteger)
     download_count: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The first save that made it complete (cv.completed is published once).
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CvVersion(Base):
@@ -53,6 +63,69 @@ class CvVersion(Base):
     title: Mapped[str] = mapped_column(Text)
     template: Mapped[str] = mapped_column(Text)
     content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     # When this version was first saved; an autosave into it moves `saved_at` only.
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CvLink(Base):
+    __tablename__ = "cv_links"
+    __table_args__ = (Index("ix_cv_links_cv_id", "cv_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cv_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cvs.id", ondelete="CASCADE"))
+    # 128 random bits, URL-safe: the link is the only secret a public reader holds.
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    views: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    downloads: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class CvLinkDay(Base):
+    __tablename__ = "cv_link_days"
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cv_links.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    downloads: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class CvGrant(Base):
+    __tablename__ = "cv_grants"
+    __table_args__ = (Index("ix_cv_grants_user_id", "user_id"),)
+
+    cv_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cvs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    role: Mapped[str] = mapped_column(Text)  # viewer, commenter or editor
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CvComment(Base):
+    __tablename__ = "cv_comments"
+    __table_args__ = (Index("ix_cv_comments_cv_id_created_at", "cv_id", "created_at"),
+                      Index("ix_cv_comments_author_id", "author_id"))
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cv_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cvs.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(Text)  # "work", "custom:<id>", "basics", ...
+    author_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class Person(Base):
+    __tablename__ = "cv_people"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    # Lower-cased: how a collaborator is looked up.
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from career_kit.pagination import Page
 from career_kit.repository import Repository
-from cv.models import Cv, CvVersion
+from cv.models import Cv, CvComment, CvGrant, CvLink, CvLinkDay, CvVersion, Person
 
 
 class Cvs(Repository):
@@ -80,3 +81,127 @@ class Versions(Repository):
         rows = await self.session.scalars(query.order_by(CvVersion.version.desc())
                                           .limit(page.rows_to_read))
         return list(rows)
+
+
+class Links(Repository):
+    async def add(self, link: CvLink) -> None:
+        self.session.add(link)
+        await self.session.flush()
+
+    async def get(self, cv_id: uuid.UUID, link_id: uuid.UUID) -> CvLink | None:
+        link = await self.session.get(CvLink, link_id)
+        return link if link is not None and link.cv_id == cv_id else None
+
+    async def by_slug(self, slug: str) -> CvLink | None:
+        return (await self.session.scalars(
+            select(CvLink).where(CvLink.slug == slug))).one_or_none()
+
+    async def of_cv(self, cv_id: uuid.UUID) -> list[CvLink]:
+        return list(await self.session.scalars(
+            select(CvLink).where(CvLink.cv_id == cv_id).order_by(CvLink.created_at.desc())))
+
+    async def count(self, link: CvLink, day: date, *, views: int, downloads: int) -> None:
+        """Add to the link's counters and its day's, in one statement each (concurrent
+        readers of one link must not lose counts)."""
+        await self.session.execute(
+            update(CvLink).where(CvLink.id == link.id)
+            .values(views=CvLink.views + views, downloads=CvLink.downloads + downloads))
+        statement = insert(CvLinkDay).values(link_id=link.id, day=day, views=views,
+                                             downloads=downloads)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=[CvLinkDay.link_id, CvLinkDay.day],
+            set_={"views": CvLinkDay.views + views,
+                  "downloads": CvLinkDay.downloads + downloads}))
+
+    async def days(self, link_id: uuid.UUID, since: date) -> list[CvLinkDay]:
+        return list(await self.session.scalars(
+            select(CvLinkDay).where(CvLinkDay.link_id == link_id, CvLinkDay.day >= since)
+            .order_by(CvLinkDay.day)))
+
+
+class Grants(Repository):
+    async def get(self, cv_id: uuid.UUID, user_id: uuid.UUID) -> CvGrant | None:
+        return await self.session.get(CvGrant, (cv_id, user_id))
+
+    async def put(self, grant: CvGrant) -> None:
+        statement = insert(CvGrant).values(cv_id=grant.cv_id, user_id=grant.user_id,
+                                           role=grant.role, granted_at=grant.granted_at)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=[CvGrant.cv_id, CvGrant.user_id], set_={"role": grant.role}))
+
+    async def remove(self, cv_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        result = await self.session.execute(
+            delete(CvGrant).where(CvGrant.cv_id == cv_id, CvGrant.user_id == user_id))
+        return result.rowcount > 0
+
+    async def of_cv(self, cv_id: uuid.UUID) -> list[tuple[CvGrant, Person | None]]:
+        rows = await self.session.execute(
+            select(CvGrant, Person).outerjoin(Person, Person.user_id == CvGrant.user_id)
+            .where(CvGrant.cv_id == cv_id).order_by(CvGrant.granted_at))
+        return [(grant, person) for grant, person in rows]
+
+    async def shared_with(self, user_id: uuid.UUID, page: Page) -> list[tuple[Cv, str]]:
+        """CVs shared with the user (not in the trash), most recently updated first."""
+        query = (select(Cv, CvGrant.role).join(CvGrant, CvGrant.cv_id == Cv.id)
+                 .where(CvGrant.user_id == user_id, Cv.deleted_at.is_(None)))
+        if page.before is not None:
+            query = query.where(func.row(Cv.updated_at, Cv.id)
+                                < func.row(page.before.created, uuid.UUID(page.before.key)))
+        rows = await self.session.execute(query.order_by(Cv.updated_at.desc(), Cv.id.desc())
+                                          .limit(page.rows_to_read))
+        return [(cv, role) for cv, role in rows]
+
+    async def erase_user(self, user_id: uuid.UUID) -> None:
+        await self.session.execute(delete(CvGrant).where(CvGrant.user_id == user_id))
+
+
+class Comments(Repository):
+    async def add(self, comment: CvComment) -> None:
+        self.session.add(comment)
+        await self.session.flush()
+
+    async def get(self, cv_id: uuid.UUID, comment_id: uuid.UUID, *,
+                  for_update: bool = False) -> CvComment | None:
+        query = select(CvComment).where(CvComment.id == comment_id, CvComment.cv_id == cv_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def of_cv(self, cv_id: uuid.UUID, *, section: str = "",
+                    include_resolved: bool = True) -> list[CvComment]:
+        query = select(CvComment).where(CvComment.cv_id == cv_id)
+        if section:
+            query = query.where(CvComment.section == section)
+        if not include_resolved:
+            query = query.where(CvComment.resolved_at.is_(None))
+        return list(await self.session.scalars(query.order_by(CvComment.created_at)))
+
+    async def count_of_cv(self, cv_id: uuid.UUID) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(CvComment).where(CvComment.cv_id == cv_id))
+
+    async def remove(self, comment: CvComment) -> None:
+        await self.session.delete(comment)
+        await self.session.flush()
+
+    async def erase_author(self, user_id: uuid.UUID) -> None:
+        """A deleted user's comments on other people's CVs (their own CVs go with the CVs)."""
+        await self.session.execute(delete(CvComment).where(CvComment.author_id == user_id))
+
+
+class People(Repository):
+    async def put(self, person: Person) -> None:
+        """Insert or update by user id; an e-mail another user held before moves over."""
+        await self.session.execute(delete(Person).where(
+            Person.email == person.email, Person.user_id != person.user_id))
+        statement = insert(Person).values(user_id=person.user_id, email=person.email,
+                                          name=person.name)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=[Person.user_id], set_={"email": person.email, "name": person.name}))
+
+    async def by_email(self, email: str) -> Person | None:
+        return (await self.session.scalars(
+            select(Person).where(Person.email == email.lower()))).one_or_none()
+
+    async def remove(self, user_id: uuid.UUID) -> None:
+        await self.session.execute(delete(Person).where(Person.user_id == user_id))

@@ -1,5 +1,7 @@
 """The rules of the cv service: CVs with validated content, saves that name the version they
-were made on, versions (autosaves coalesced), the trash and its purge. No gRPC types.
+were made on, versions (autosaves coalesced), the design (template and options, premium
+templates behind the plan), completion, the trash and its purge. No gRPC types. Who may do
+what is `cv.access`; exports, links and collaboration have their own modules.
 
 A save increases the CV's `version` (the concurrency token the gateway shows as the ETag) and
 records what was saved in `cv_versions`, unless the newest recorded version is the same
@@ -26,18 +28,18 @@ from career_kit.events import Outbox
 from career_kit.pagination import Page
 from career_kit.unit_of_work import UnitOfWork
 from cv import events
+from cv.access import Access, cv_for
+from cv.completion import is_complete
 from cv.config import Settings
 from cv.content.schema import ContentInvalid, blank_content, validate_content, validate_section
 from cv.models import Cv, CvVersion
-from cv.repository import Cvs, Versions
+from cv.plans import PlanGate
+from cv.render.options import OptionsInvalid, parse_options
+from cv.render.templates import DEFAULT_TEMPLATE, TEMPLATES
+from cv.repository import Comments, Cvs, Grants, People, Versions
 
 log = logging.getLogger(__name__)
 
-# The seed's six templates (the template issue adds their rendering and premium flags).
-TEMPLATES = ("modern", "classic", "creative", "executive", "minimal", "tech")
-DEFAULT_TEMPLATE = "modern"
-# What a download may be counted as (the rendered formats arrive with the templates).
-EXPORT_FORMATS = ("json",)
 MAX_TITLE = 200
 PURGE_BATCH = 100
 
@@ -68,80 +70,118 @@ def _template(template: str) -> str:
     return template
 
 
+def _options(options_json: str) -> dict[str, Any]:
+    """Options as stored: only what the user set (defaults stay defaults as they change)."""
+    if not options_json:
+        return {}
+    data = _json(options_json, "options_json")
+    try:
+        parse_options(data)
+    except OptionsInvalid as exc:
+        raise InvalidArgument(str(exc), problem_type="invalid-content") from None
+    return data
+
+
 class CvService:
-    def __init__(self, unit: UnitOfWork, outbox: Outbox, settings: Settings,
+    def __init__(self, unit: UnitOfWork, outbox: Outbox, settings: Settings, plans: PlanGate,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.unit = unit
         self.outbox = outbox
         self.settings = settings
+        self.plans = plans
         self.clock = clock
 
-    # -- the caller's CVs ------------------------------------------------------------------
+    # -- CVs -------------------------------------------------------------------------------
 
-    async def owned(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID, *,
-                    for_update: bool = False, trashed: bool = False) -> Cv:
-        """The owner's CV (in the trash or not, as asked); NOT_FOUND otherwise, and for
-        another user's CV, so that ids cannot be probed."""
-        cv = await Cvs(session).get(cv_id, for_update=for_update)
-        if cv is None or cv.owner_id != owner_id or (cv.deleted_at is not None) != trashed:
-            raise NotFound("There is no such CV.")
-        return cv
+    async def get(self, session: AsyncSession, user_id: uuid.UUID, cv_id: uuid.UUID) -> Access:
+        return await cv_for(session, user_id, cv_id)
 
     async def create(self, session: AsyncSession, owner_id: uuid.UUID, *, title: str,
-                     template: str, content_json: str, copy_of: str) -> Cv:
+                     template: str, content_json: str, copy_of: str,
+                     options_json: str = "") -> Cv:
+        options = _options(options_json)
         if copy_of:
-            source = await self.owned(session, owner_id, id_argument(copy_of, "copy_of"))
+            source = (await cv_for(session, owner_id, id_argument(copy_of, "copy_of"),
+                                   need="owner")).cv
             title = title or f"{source.title} (copy)"
             template, content = template or source.template, source.content
+            options = options or source.options
         else:
             try:
                 content = (validate_content(_json(content_json, "content_json"))
                            if content_json else blank_content())
             except ContentInvalid as exc:
                 raise _invalid(exc) from None
+        template = _template(template)
+        await self.plans.require_template(owner_id, template)
+        return await self.add_cv(session, owner_id, title=title, template=template,
+                                 content=content, options=options)
+
+    async def add_cv(self, session: AsyncSession, owner_id: uuid.UUID, *, title: str,
+                     template: str, content: dict[str, Any], options: dict[str, Any]) -> Cv:
+        """Store a new CV from checked parts (its first version, cv.created)."""
         now = self.clock()
-        cv = Cv(id=uuid.uuid4(), owner_id=owner_id, title=_title(title),
-                template=_template(template), content=content, version=1, download_count=0,
+        cv = Cv(id=uuid.uuid4(), owner_id=owner_id, title=_title(title), template=template,
+                content=content, options=options, version=1, download_count=0,
                 created_at=now, updated_at=now)
         await Cvs(session).add(cv)
         await Versions(session).add(CvVersion(
             cv_id=cv.id, version=1, author_id=owner_id, title=cv.title, template=cv.template,
-            content=content, created_at=now, saved_at=now))
+            content=content, options=options, created_at=now, saved_at=now))
         await self.outbox.add(session, events.cv_created(cv))
+        await self._note_completion(session, cv)
         return cv
 
     async def page(self, session: AsyncSession, owner_id: uuid.UUID, page: Page, *,
                    trashed: bool = False) -> list[Cv]:
         return await Cvs(session).page_of_owner(owner_id, page, trashed=trashed)
 
-    async def replace(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID, *,
+    async def replace(self, session: AsyncSession, user_id: uuid.UUID, cv_id: uuid.UUID, *,
                       expected_version: int, title: str, template: str,
-                      content_json: str) -> Cv:
-        cv = await self._for_write(session, owner_id, cv_id, expected_version)
+                      content_json: str) -> Access:
+        access = await self._for_write(session, user_id, cv_id, expected_version)
         try:
             content = validate_content(_json(content_json, "content_json"))
         except ContentInvalid as exc:
             raise _invalid(exc) from None
-        await self._save(session, cv, owner_id, title=_title(title),
-                         template=_template(template), content=content)
-        return cv
+        template = _template(template)
+        if template != access.cv.template:
+            await self.plans.require_template(access.cv.owner_id, template)
+        await self._save(session, access.cv, user_id, title=_title(title), template=template,
+                         content=content)
+        return access
 
-    async def update_section(self, session: AsyncSession, owner_id: uuid.UUID,
+    async def update_section(self, session: AsyncSession, user_id: uuid.UUID,
                              cv_id: uuid.UUID, *, expected_version: int, section: str,
-                             value_json: str) -> Cv:
-        cv = await self._for_write(session, owner_id, cv_id, expected_version)
+                             value_json: str) -> Access:
+        access = await self._for_write(session, user_id, cv_id, expected_version)
+        cv = access.cv
         try:
             value = validate_section(section, _json(value_json, "value_json"))
             content = validate_content({**cv.content, section: value})
         except ContentInvalid as exc:
             raise _invalid(exc) from None
-        await self._save(session, cv, owner_id, title=cv.title, template=cv.template,
+        await self._save(session, cv, user_id, title=cv.title, template=cv.template,
                          content=content)
-        return cv
+        return access
 
-    async def _for_write(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID,
-                         expected_version: int) -> Cv:
-        cv = await self.owned(session, owner_id, cv_id, for_update=True)
+    async def set_design(self, session: AsyncSession, user_id: uuid.UUID, cv_id: uuid.UUID, *,
+                         expected_version: int, template: str, options_json: str) -> Access:
+        """Template and render options, saved as a version like any edit."""
+        access = await self._for_write(session, user_id, cv_id, expected_version)
+        cv = access.cv
+        template = _template(template or cv.template)
+        options = _options(options_json)
+        if template != cv.template:
+            await self.plans.require_template(cv.owner_id, template)
+        await self._save(session, cv, user_id, title=cv.title, template=template,
+                         content=cv.content, options=options)
+        return access
+
+    async def _for_write(self, session: AsyncSession, user_id: uuid.UUID, cv_id: uuid.UUID,
+                         expected_version: int) -> Access:
+        access = await cv_for(session, user_id, cv_id, need="editor", for_update=True)
+        cv = access.cv
         if expected_version <= 0:
             raise InvalidArgument("expected_version must name the version this edit was made "
                                   "on (If-Match)")
@@ -150,17 +190,21 @@ class CvService:
                 f"The CV was saved since (version {cv.version}, this edit was made on "
                 f"{expected_version}); reload it and apply the edit again.",
                 problem_type="stale-version")
-        return cv
+        return access
 
     async def _save(self, session: AsyncSession, cv: Cv, author_id: uuid.UUID, *, title: str,
-                    template: str, content: dict[str, Any], coalesce: bool = True) -> None:
+                    template: str, content: dict[str, Any],
+                    options: dict[str, Any] | None = None, coalesce: bool = True) -> None:
         now = self.clock()
         cv.version += 1
         cv.title, cv.template, cv.content, cv.updated_at = title, template, content, now
+        if options is not None:
+            cv.options = options
         versions = Versions(session)
         newest = await versions.newest(cv.id)
         saved = CvVersion(cv_id=cv.id, version=cv.version, author_id=author_id, title=title,
-                          template=template, content=content, created_at=now, saved_at=now)
+                          template=template, content=content, options=cv.options,
+                          created_at=now, saved_at=now)
         window = timedelta(seconds=self.settings.autosave_window_seconds)
         # Version 1 (the CV as created) is never folded into: it is what "start over" restores.
         if (coalesce and newest is not None and newest.author_id == author_id
@@ -170,22 +214,20 @@ class CvService:
         else:
             await versions.add(saved)
         await self.outbox.add(session, events.cv_updated(cv, author_id))
+        await self._note_completion(session, cv)
 
-    async def record_download(self, session: AsyncSession, owner_id: uuid.UUID,
-                              cv_id: uuid.UUID, export_format: str) -> Cv:
-        """One download: the seed's downloadCount, and cv.downloaded for analytics."""
-        if export_format not in EXPORT_FORMATS:
-            raise InvalidArgument(f"format must be one of {', '.join(EXPORT_FORMATS)}")
-        cv = await self.owned(session, owner_id, cv_id, for_update=True)
-        cv.download_count += 1
-        await self.outbox.add(session, events.cv_downloaded(cv, export_format, self.clock()))
-        return cv
+    async def _note_completion(self, session: AsyncSession, cv: Cv) -> None:
+        """cv.completed, once per CV: the first save that makes it complete."""
+        if cv.completed_at is None and is_complete(cv.content):
+            cv.completed_at = self.clock()
+            await session.flush()
+            await self.outbox.add(session, events.cv_completed(cv))
 
     # -- trash -----------------------------------------------------------------------------
 
     async def delete(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID, *,
                      expected_version: int) -> None:
-        cv = await self.owned(session, owner_id, cv_id, for_update=True)
+        cv = (await cv_for(session, owner_id, cv_id, need="owner", for_update=True)).cv
         if expected_version and cv.version != expected_version:
             raise FailedPrecondition("The CV was saved since; reload it before deleting it.",
                                      problem_type="stale-version")
@@ -193,7 +235,8 @@ class CvService:
 
     async def restore(self, session: AsyncSession, owner_id: uuid.UUID,
                       cv_id: uuid.UUID) -> Cv:
-        cv = await self.owned(session, owner_id, cv_id, for_update=True, trashed=True)
+        cv = (await cv_for(session, owner_id, cv_id, need="owner", for_update=True,
+                           trashed=True)).cv
         cv.deleted_at = None
         cv.updated_at = self.clock()
         return cv
@@ -223,33 +266,39 @@ class CvService:
 
     # -- versions --------------------------------------------------------------------------
 
-    async def versions(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID,
+    async def versions(self, session: AsyncSession, user_id: uuid.UUID, cv_id: uuid.UUID,
                        page: Page) -> list[CvVersion]:
-        await self.owned(session, owner_id, cv_id)
+        await cv_for(session, user_id, cv_id)
         return await Versions(session).page_of(cv_id, page)
 
-    async def version(self, session: AsyncSession, owner_id: uuid.UUID, cv_id: uuid.UUID,
+    async def version(self, session: AsyncSession, user_id: uuid.UUID, cv_id: uuid.UUID,
                       number: int) -> CvVersion:
-        await self.owned(session, owner_id, cv_id)
+        await cv_for(session, user_id, cv_id)
         found = await Versions(session).get(cv_id, number)
         if found is None:
             raise NotFound(f"The CV has no version {number}.")
         return found
 
-    async def restore_version(self, session: AsyncSession, owner_id: uuid.UUID,
+    async def restore_version(self, session: AsyncSession, user_id: uuid.UUID,
                               cv_id: uuid.UUID, number: int, *,
-                              expected_version: int) -> Cv:
-        cv = await self._for_write(session, owner_id, cv_id, expected_version)
+                              expected_version: int) -> Access:
+        access = await self._for_write(session, user_id, cv_id, expected_version)
         old = await Versions(session).get(cv_id, number)
         if old is None:
             raise NotFound(f"The CV has no version {number}.")
         # Its own version, never folded into an autosave: a restore is a deliberate step back.
-        await self._save(session, cv, owner_id, title=old.title, template=old.template,
-                         content=old.content, coalesce=False)
-        return cv
+        await self._save(session, access.cv, user_id, title=old.title, template=old.template,
+                         content=old.content, options=old.options, coalesce=False)
+        return access
 
     # -- erasure ---------------------------------------------------------------------------
 
     async def erase_user(self, session: AsyncSession, user_id: str) -> None:
-        """Every CV of the user and, with them, every version (user.deleted)."""
-        await Cvs(session).erase_owner(uuid.UUID(user_id))
+        """user.deleted: every CV of the user and, with them, every version, link, grant and
+        comment on them; the user's grants on others' CVs, their comments there, and what the
+        service knew of them."""
+        user = uuid.UUID(user_id)
+        await Cvs(session).erase_owner(user)
+        await Grants(session).erase_user(user)
+        await Comments(session).erase_author(user)
+        await People(session).remove(user)

@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Cv(_message.Message):
-    __slots__ = ("id", "owner_id", "title", "template", "content_json", "version", "download_count", "created_at", "updated_at", "deleted_at")
+    __slots__ = ("id", "owner_id", "title", "template", "content_json", "version", "download_count", "created_at", "updated_at", "deleted_at", "options_json", "role", "completed_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,9 @@ class Cv(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     DELETED_AT_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     owner_id: str
     title: str
@@ -32,19 +35,24 @@ class Cv(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     deleted_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., title: _Optional[str] = ..., template: _Optional[str] = ..., content_json: _Optional[str] = ..., version: _Optional[int] = ..., download_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    options_json: str
+    role: str
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., owner_id: _Optional[str] = ..., title: _Optional[str] = ..., template: _Optional[str] = ..., content_json: _Optional[str] = ..., version: _Optional[int] = ..., download_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., options_json: _Optional[str] = ..., role: _Optional[str] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateCvRequest(_message.Message):
-    __slots__ = ("title", "template", "content_json", "copy_of")
+    __slots__ = ("title", "template", "content_json", "copy_of", "options_json")
     TITLE_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_JSON_FIELD_NUMBER: _ClassVar[int]
     COPY_OF_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_JSON_FIELD_NUMBER: _ClassVar[int]
     title: str
     template: str
     content_json: str
     copy_of: str
-    def __init__(self, title: _Optional[str] = ..., template: _Optional[str] = ..., content_json: _Optional[str] = ..., copy_of: _Optional[str] = ...) -> None: ...
+    options_json: str
+    def __init__(self, title: _Optional[str] = ..., template: _Optional[str] = ..., content_json: _Optional[str] = ..., copy_of: _Optional[str] = ..., options_json: _Optional[str] = ...) -> None: ...
 
 class GetCvRequest(_message.Message):
     __slots__ = ("id",)
@@ -156,13 +164,311 @@ class CvVersion(_message.Message):
     content_json: str
     def __init__(self, info: _Optional[_Union[VersionInfo, _Mapping]] = ..., template: _Optional[str] = ..., content_json: _Optional[str] = ...) -> None: ...
 
-class RecordDownloadRequest(_message.Message):
+class SetDesignRequest(_message.Message):
+    __slots__ = ("id", "expected_version", "template", "options_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    expected_version: int
+    template: str
+    options_json: str
+    def __init__(self, id: _Optional[str] = ..., expected_version: _Optional[int] = ..., template: _Optional[str] = ..., options_json: _Optional[str] = ...) -> None: ...
+
+class ListTemplatesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Template(_message.Message):
+    __slots__ = ("name", "title", "description", "premium", "ats_safe")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PREMIUM_FIELD_NUMBER: _ClassVar[int]
+    ATS_SAFE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    title: str
+    description: str
+    premium: bool
+    ats_safe: bool
+    def __init__(self, name: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., premium: _Optional[bool] = ..., ats_safe: _Optional[bool] = ...) -> None: ...
+
+class ListTemplatesResponse(_message.Message):
+    __slots__ = ("templates",)
+    TEMPLATES_FIELD_NUMBER: _ClassVar[int]
+    templates: _containers.RepeatedCompositeFieldContainer[Template]
+    def __init__(self, templates: _Optional[_Iterable[_Union[Template, _Mapping]]] = ...) -> None: ...
+
+class GetTemplatePreviewRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class TemplatePreview(_message.Message):
+    __slots__ = ("png",)
+    PNG_FIELD_NUMBER: _ClassVar[int]
+    png: bytes
+    def __init__(self, png: _Optional[bytes] = ...) -> None: ...
+
+class ExportCvRequest(_message.Message):
     __slots__ = ("id", "format")
     ID_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     id: str
     format: str
     def __init__(self, id: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
+
+class Export(_message.Message):
+    __slots__ = ("content", "media_type", "file_name", "version")
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    content: bytes
+    media_type: str
+    file_name: str
+    version: int
+    def __init__(self, content: _Optional[bytes] = ..., media_type: _Optional[str] = ..., file_name: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class ImportCvFileRequest(_message.Message):
+    __slots__ = ("file_id", "title")
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    file_id: str
+    title: str
+    def __init__(self, file_id: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
+
+class ImportLinkedInRequest(_message.Message):
+    __slots__ = ("zip", "title")
+    ZIP_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    zip: bytes
+    title: str
+    def __init__(self, zip: _Optional[bytes] = ..., title: _Optional[str] = ...) -> None: ...
+
+class CreateShareLinkRequest(_message.Message):
+    __slots__ = ("id", "expires_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ShareLink(_message.Message):
+    __slots__ = ("id", "cv_id", "slug", "created_at", "expires_at", "revoked_at", "views", "downloads")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CV_ID_FIELD_NUMBER: _ClassVar[int]
+    SLUG_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    VIEWS_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOADS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    cv_id: str
+    slug: str
+    created_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    revoked_at: _timestamp_pb2.Timestamp
+    views: int
+    downloads: int
+    def __init__(self, id: _Optional[str] = ..., cv_id: _Optional[str] = ..., slug: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., views: _Optional[int] = ..., downloads: _Optional[int] = ...) -> None: ...
+
+class ListShareLinksRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListShareLinksResponse(_message.Message):
+    __slots__ = ("links",)
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    links: _containers.RepeatedCompositeFieldContainer[ShareLink]
+    def __init__(self, links: _Optional[_Iterable[_Union[ShareLink, _Mapping]]] = ...) -> None: ...
+
+class RevokeShareLinkRequest(_message.Message):
+    __slots__ = ("id", "link_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    link_id: str
+    def __init__(self, id: _Optional[str] = ..., link_id: _Optional[str] = ...) -> None: ...
+
+class GetShareLinkStatsRequest(_message.Message):
+    __slots__ = ("id", "link_id", "days")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    link_id: str
+    days: int
+    def __init__(self, id: _Optional[str] = ..., link_id: _Optional[str] = ..., days: _Optional[int] = ...) -> None: ...
+
+class DayCount(_message.Message):
+    __slots__ = ("day", "views", "downloads")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    VIEWS_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOADS_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    views: int
+    downloads: int
+    def __init__(self, day: _Optional[str] = ..., views: _Optional[int] = ..., downloads: _Optional[int] = ...) -> None: ...
+
+class ShareLinkStats(_message.Message):
+    __slots__ = ("link", "days")
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    link: ShareLink
+    days: _containers.RepeatedCompositeFieldContainer[DayCount]
+    def __init__(self, link: _Optional[_Union[ShareLink, _Mapping]] = ..., days: _Optional[_Iterable[_Union[DayCount, _Mapping]]] = ...) -> None: ...
+
+class GetPublicCvRequest(_message.Message):
+    __slots__ = ("slug", "viewer")
+    SLUG_FIELD_NUMBER: _ClassVar[int]
+    VIEWER_FIELD_NUMBER: _ClassVar[int]
+    slug: str
+    viewer: str
+    def __init__(self, slug: _Optional[str] = ..., viewer: _Optional[str] = ...) -> None: ...
+
+class PublicCv(_message.Message):
+    __slots__ = ("title", "template", "content_json", "options_json", "updated_at")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_JSON_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    template: str
+    content_json: str
+    options_json: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, title: _Optional[str] = ..., template: _Optional[str] = ..., content_json: _Optional[str] = ..., options_json: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportPublicCvRequest(_message.Message):
+    __slots__ = ("slug", "viewer")
+    SLUG_FIELD_NUMBER: _ClassVar[int]
+    VIEWER_FIELD_NUMBER: _ClassVar[int]
+    slug: str
+    viewer: str
+    def __init__(self, slug: _Optional[str] = ..., viewer: _Optional[str] = ...) -> None: ...
+
+class ShareCvRequest(_message.Message):
+    __slots__ = ("id", "email", "role")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    email: str
+    role: str
+    def __init__(self, id: _Optional[str] = ..., email: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+
+class Collaborator(_message.Message):
+    __slots__ = ("user_id", "email", "name", "role", "granted_at")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_AT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    email: str
+    name: str
+    role: str
+    granted_at: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., granted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCollaboratorsRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListCollaboratorsResponse(_message.Message):
+    __slots__ = ("collaborators",)
+    COLLABORATORS_FIELD_NUMBER: _ClassVar[int]
+    collaborators: _containers.RepeatedCompositeFieldContainer[Collaborator]
+    def __init__(self, collaborators: _Optional[_Iterable[_Union[Collaborator, _Mapping]]] = ...) -> None: ...
+
+class UnshareCvRequest(_message.Message):
+    __slots__ = ("id", "user_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    user_id: str
+    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class UnshareCvResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AddCommentRequest(_message.Message):
+    __slots__ = ("id", "section", "body")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SECTION_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    section: str
+    body: str
+    def __init__(self, id: _Optional[str] = ..., section: _Optional[str] = ..., body: _Optional[str] = ...) -> None: ...
+
+class Comment(_message.Message):
+    __slots__ = ("id", "cv_id", "section", "author_id", "body", "created_at", "resolved_at", "resolved_by")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CV_ID_FIELD_NUMBER: _ClassVar[int]
+    SECTION_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_BY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    cv_id: str
+    section: str
+    author_id: str
+    body: str
+    created_at: _timestamp_pb2.Timestamp
+    resolved_at: _timestamp_pb2.Timestamp
+    resolved_by: str
+    def __init__(self, id: _Optional[str] = ..., cv_id: _Optional[str] = ..., section: _Optional[str] = ..., author_id: _Optional[str] = ..., body: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_by: _Optional[str] = ...) -> None: ...
+
+class ListCommentsRequest(_message.Message):
+    __slots__ = ("id", "section", "include_resolved")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SECTION_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    section: str
+    include_resolved: bool
+    def __init__(self, id: _Optional[str] = ..., section: _Optional[str] = ..., include_resolved: _Optional[bool] = ...) -> None: ...
+
+class ListCommentsResponse(_message.Message):
+    __slots__ = ("comments",)
+    COMMENTS_FIELD_NUMBER: _ClassVar[int]
+    comments: _containers.RepeatedCompositeFieldContainer[Comment]
+    def __init__(self, comments: _Optional[_Iterable[_Union[Comment, _Mapping]]] = ...) -> None: ...
+
+class ResolveCommentRequest(_message.Message):
+    __slots__ = ("id", "comment_id", "resolved")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    comment_id: str
+    resolved: bool
+    def __init__(self, id: _Optional[str] = ..., comment_id: _Optional[str] = ..., resolved: _Optional[bool] = ...) -> None: ...
+
+class DeleteCommentRequest(_message.Message):
+    __slots__ = ("id", "comment_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    comment_id: str
+    def __init__(self, id: _Optional[str] = ..., comment_id: _Optional[str] = ...) -> None: ...
+
+class DeleteCommentResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class RestoreVersionRequest(_message.Message):
     __slots__ = ("id", "version", "expected_version")

@@ -26,13 +26,14 @@ if _version_not_supported:
 
 
 class CvServiceStub:
-    """CvService owns CVs and their versions (later: templates, exports, share links,
-    collaboration). A CV's content travels as JSON (content_json): the JSON Resume
+    """CvService owns CVs, their versions, templates and exports, public links and
+    collaboration. A CV's content travels as JSON (content_json): the JSON Resume
     schema widened with custom sections, ordering and visibility (cv.content.schema
     validates it). Every write names the version it was made on
     (expected_version, the gateway's If-Match); a stale one is refused with
-    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. Another
-    user's CV is NOT_FOUND.
+    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. A CV the
+    caller neither owns nor has been granted is NOT_FOUND; one they may see but
+    not change as asked is PERMISSION_DENIED.
     """
 
     def __init__(self, channel):
@@ -96,21 +97,117 @@ class CvServiceStub:
                 request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.SerializeToString,
                 response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
                 _registered_method=True)
-        self.RecordDownload = channel.unary_unary(
-                '/career.cv.v1.CvService/RecordDownload',
-                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.RecordDownloadRequest.SerializeToString,
+        self.SetDesign = channel.unary_unary(
+                '/career.cv.v1.CvService/SetDesign',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.SetDesignRequest.SerializeToString,
                 response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.ListTemplates = channel.unary_unary(
+                '/career.cv.v1.CvService/ListTemplates',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListTemplatesRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListTemplatesResponse.FromString,
+                _registered_method=True)
+        self.GetTemplatePreview = channel.unary_unary(
+                '/career.cv.v1.CvService/GetTemplatePreview',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.GetTemplatePreviewRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.TemplatePreview.FromString,
+                _registered_method=True)
+        self.ExportCv = channel.unary_unary(
+                '/career.cv.v1.CvService/ExportCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ExportCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Export.FromString,
+                _registered_method=True)
+        self.ImportCvFile = channel.unary_unary(
+                '/career.cv.v1.CvService/ImportCvFile',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ImportCvFileRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.ImportLinkedIn = channel.unary_unary(
+                '/career.cv.v1.CvService/ImportLinkedIn',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ImportLinkedInRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+                _registered_method=True)
+        self.CreateShareLink = channel.unary_unary(
+                '/career.cv.v1.CvService/CreateShareLink',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.CreateShareLinkRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareLink.FromString,
+                _registered_method=True)
+        self.ListShareLinks = channel.unary_unary(
+                '/career.cv.v1.CvService/ListShareLinks',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListShareLinksRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListShareLinksResponse.FromString,
+                _registered_method=True)
+        self.RevokeShareLink = channel.unary_unary(
+                '/career.cv.v1.CvService/RevokeShareLink',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.RevokeShareLinkRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareLink.FromString,
+                _registered_method=True)
+        self.GetShareLinkStats = channel.unary_unary(
+                '/career.cv.v1.CvService/GetShareLinkStats',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.GetShareLinkStatsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareLinkStats.FromString,
+                _registered_method=True)
+        self.GetPublicCv = channel.unary_unary(
+                '/career.cv.v1.CvService/GetPublicCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.GetPublicCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.PublicCv.FromString,
+                _registered_method=True)
+        self.ExportPublicCv = channel.unary_unary(
+                '/career.cv.v1.CvService/ExportPublicCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ExportPublicCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Export.FromString,
+                _registered_method=True)
+        self.ShareCv = channel.unary_unary(
+                '/career.cv.v1.CvService/ShareCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Collaborator.FromString,
+                _registered_method=True)
+        self.ListCollaborators = channel.unary_unary(
+                '/career.cv.v1.CvService/ListCollaborators',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCollaboratorsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCollaboratorsResponse.FromString,
+                _registered_method=True)
+        self.UnshareCv = channel.unary_unary(
+                '/career.cv.v1.CvService/UnshareCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.UnshareCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.UnshareCvResponse.FromString,
+                _registered_method=True)
+        self.ListSharedWithMe = channel.unary_unary(
+                '/career.cv.v1.CvService/ListSharedWithMe',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.FromString,
+                _registered_method=True)
+        self.AddComment = channel.unary_unary(
+                '/career.cv.v1.CvService/AddComment',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.AddCommentRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Comment.FromString,
+                _registered_method=True)
+        self.ListComments = channel.unary_unary(
+                '/career.cv.v1.CvService/ListComments',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCommentsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCommentsResponse.FromString,
+                _registered_method=True)
+        self.ResolveComment = channel.unary_unary(
+                '/career.cv.v1.CvService/ResolveComment',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ResolveCommentRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Comment.FromString,
+                _registered_method=True)
+        self.DeleteComment = channel.unary_unary(
+                '/career.cv.v1.CvService/DeleteComment',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentResponse.FromString,
                 _registered_method=True)
 
 
 class CvServiceServicer:
-    """CvService owns CVs and their versions (later: templates, exports, share links,
-    collaboration). A CV's content travels as JSON (content_json): the JSON Resume
+    """CvService owns CVs, their versions, templates and exports, public links and
+    collaboration. A CV's content travels as JSON (content_json): the JSON Resume
     schema widened with custom sections, ordering and visibility (cv.content.schema
     validates it). Every write names the version it was made on
     (expected_version, the gateway's If-Match); a stale one is refused with
-    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. Another
-    user's CV is NOT_FOUND.
+    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. A CV the
+    caller neither owns nor has been granted is NOT_FOUND; one they may see but
+    not change as asked is PERMISSION_DENIED.
     """
 
     def CreateCv(self, request, context):
@@ -190,9 +287,142 @@ class CvServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def RecordDownload(self, request, context):
-        """Counts one download of a CV in a format ("json", later "pdf", "docx", "txt")
-        and publishes cv.downloaded; answers the CV as downloaded.
+    def SetDesign(self, request, context):
+        """Sets the template and the render options (a new version). A premium
+        template needs the owner's plan to include premium templates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTemplates(self, request, context):
+        """The six templates, with which are premium and which are ATS-safe.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTemplatePreview(self, request, context):
+        """Page 1 of a sample CV in a template, as PNG.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportCv(self, request, context):
+        """The CV rendered ("pdf", "docx", "txt" or "json" for JSON Resume); counts one
+        download and publishes cv.downloaded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportCvFile(self, request, context):
+        """A new CV from an uploaded file of the caller's (cv-files: PDF or DOCX; or a
+        LinkedIn data-export ZIP), parsed without AI for the user to review.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportLinkedIn(self, request, context):
+        """A new CV from a LinkedIn data-export ZIP ("Get a copy of your data"), sent
+        whole and never stored: it holds far more than a CV.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateShareLink(self, request, context):
+        """Public links (owner only). A link's slug is its secret.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListShareLinks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeShareLink(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetShareLinkStats(self, request, context):
+        """Views and downloads of one link by day.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPublicCv(self, request, context):
+        """What a link shows, without sign-in: counts a view (once per viewer and hour)
+        and publishes cv.viewed. An unknown, revoked or expired link is NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportPublicCv(self, request, context):
+        """The linked CV as a PDF; counts a download.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShareCv(self, request, context):
+        """Collaboration (granting is the owner's): viewers read, commenters comment,
+        editors save versions as the owner does.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCollaborators(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnshareCv(self, request, context):
+        """The owner removes anybody; a collaborator may remove themselves.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSharedWithMe(self, request, context):
+        """CVs others have shared with the caller, most recently updated first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddComment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListComments(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveComment(self, request, context):
+        """Resolves (or reopens) a comment: commenters and up.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteComment(self, request, context):
+        """Its author or the CV's owner.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -256,10 +486,105 @@ def add_CvServiceServicer_to_server(servicer, server):
                     request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.RestoreVersionRequest.FromString,
                     response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
             ),
-            'RecordDownload': grpc.unary_unary_rpc_method_handler(
-                    servicer.RecordDownload,
-                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.RecordDownloadRequest.FromString,
+            'SetDesign': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDesign,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.SetDesignRequest.FromString,
                     response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'ListTemplates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTemplates,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListTemplatesRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListTemplatesResponse.SerializeToString,
+            ),
+            'GetTemplatePreview': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTemplatePreview,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.GetTemplatePreviewRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.TemplatePreview.SerializeToString,
+            ),
+            'ExportCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ExportCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Export.SerializeToString,
+            ),
+            'ImportCvFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportCvFile,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ImportCvFileRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'ImportLinkedIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportLinkedIn,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ImportLinkedInRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Cv.SerializeToString,
+            ),
+            'CreateShareLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateShareLink,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.CreateShareLinkRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareLink.SerializeToString,
+            ),
+            'ListShareLinks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListShareLinks,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListShareLinksRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListShareLinksResponse.SerializeToString,
+            ),
+            'RevokeShareLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeShareLink,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.RevokeShareLinkRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareLink.SerializeToString,
+            ),
+            'GetShareLinkStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetShareLinkStats,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.GetShareLinkStatsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareLinkStats.SerializeToString,
+            ),
+            'GetPublicCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPublicCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.GetPublicCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.PublicCv.SerializeToString,
+            ),
+            'ExportPublicCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPublicCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ExportPublicCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Export.SerializeToString,
+            ),
+            'ShareCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ShareCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Collaborator.SerializeToString,
+            ),
+            'ListCollaborators': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCollaborators,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCollaboratorsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCollaboratorsResponse.SerializeToString,
+            ),
+            'UnshareCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnshareCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.UnshareCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.UnshareCvResponse.SerializeToString,
+            ),
+            'ListSharedWithMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSharedWithMe,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.SerializeToString,
+            ),
+            'AddComment': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddComment,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.AddCommentRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Comment.SerializeToString,
+            ),
+            'ListComments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListComments,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCommentsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCommentsResponse.SerializeToString,
+            ),
+            'ResolveComment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveComment,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ResolveCommentRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Comment.SerializeToString,
+            ),
+            'DeleteComment': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteComment,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,13 +595,14 @@ def add_CvServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CvService:
-    """CvService owns CVs and their versions (later: templates, exports, share links,
-    collaboration). A CV's content travels as JSON (content_json): the JSON Resume
+    """CvService owns CVs, their versions, templates and exports, public links and
+    collaboration. A CV's content travels as JSON (content_json): the JSON Resume
     schema widened with custom sections, ordering and visibility (cv.content.schema
     validates it). Every write names the version it was made on
     (expected_version, the gateway's If-Match); a stale one is refused with
-    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. Another
-    user's CV is NOT_FOUND.
+    FAILED_PRECONDITION, so two tabs never overwrite each other unseen. A CV the
+    caller neither owns nor has been granted is NOT_FOUND; one they may see but
+    not change as asked is PERMISSION_DENIED.
     """
 
     @staticmethod
@@ -577,7 +903,7 @@ class CvService:
             _registered_method=True)
 
     @staticmethod
-    def RecordDownload(request,
+    def SetDesign(request,
             target,
             options=(),
             channel_credentials=None,
@@ -590,9 +916,522 @@ class CvService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/career.cv.v1.CvService/RecordDownload',
-            career_dot_cv_dot_v1_dot_cv__pb2.RecordDownloadRequest.SerializeToString,
+            '/career.cv.v1.CvService/SetDesign',
+            career_dot_cv_dot_v1_dot_cv__pb2.SetDesignRequest.SerializeToString,
             career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTemplates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListTemplates',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListTemplatesRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListTemplatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTemplatePreview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/GetTemplatePreview',
+            career_dot_cv_dot_v1_dot_cv__pb2.GetTemplatePreviewRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.TemplatePreview.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ExportCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.ExportCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Export.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportCvFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ImportCvFile',
+            career_dot_cv_dot_v1_dot_cv__pb2.ImportCvFileRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportLinkedIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ImportLinkedIn',
+            career_dot_cv_dot_v1_dot_cv__pb2.ImportLinkedInRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Cv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateShareLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/CreateShareLink',
+            career_dot_cv_dot_v1_dot_cv__pb2.CreateShareLinkRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ShareLink.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListShareLinks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListShareLinks',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListShareLinksRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListShareLinksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeShareLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/RevokeShareLink',
+            career_dot_cv_dot_v1_dot_cv__pb2.RevokeShareLinkRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ShareLink.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetShareLinkStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/GetShareLinkStats',
+            career_dot_cv_dot_v1_dot_cv__pb2.GetShareLinkStatsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ShareLinkStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPublicCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/GetPublicCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.GetPublicCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.PublicCv.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPublicCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ExportPublicCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.ExportPublicCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Export.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ShareCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.ShareCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Collaborator.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCollaborators(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListCollaborators',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCollaboratorsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCollaboratorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnshareCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/UnshareCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.UnshareCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.UnshareCvResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSharedWithMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListSharedWithMe',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCvsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCvsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddComment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/AddComment',
+            career_dot_cv_dot_v1_dot_cv__pb2.AddCommentRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Comment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListComments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListComments',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCommentsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCommentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveComment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ResolveComment',
+            career_dot_cv_dot_v1_dot_cv__pb2.ResolveCommentRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Comment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteComment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/DeleteComment',
+            career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63\x61reer/cv/v1/events.proto\x12\x0c\x63\x61reer.cv.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n\tCvCreated\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08template\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x7f\n\tCvUpdated\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tauthor_id\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12.\n\nupdated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x82\x01\n\x0c\x43vDownloaded\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x31\n\rdownloaded_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63\x61reer/cv/v1/events.proto\x12\x0c\x63\x61reer.cv.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n\tCvCreated\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08template\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x7f\n\tCvUpdated\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\tauthor_id\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12.\n\nupdated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x93\x01\n\x0c\x43vDownloaded\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x31\n\rdownloaded_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07link_id\x18\x06 \x01(\t\"y\n\x08\x43vViewed\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07link_id\x18\x03 \x01(\t\x12\r\n\x05views\x18\x04 \x01(\x03\x12-\n\tviewed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x0b\x43vCompleted\x12\r\n\x05\x63v_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x30\n\x0c\x63ompleted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,5 +37,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CVUPDATED']._serialized_start=187
   _globals['_CVUPDATED']._serialized_end=314
   _globals['_CVDOWNLOADED']._serialized_start=317
-  _globals['_CVDOWNLOADED']._serialized_end=447
+  _globals['_CVDOWNLOADED']._serialized_end=464
+  _globals['_CVVIEWED']._serialized_start=466
+  _globals['_CVVIEWED']._serialized_end=587
+  _globals['_CVCOMPLETED']._serialized_start=589
+  _globals['_CVCOMPLETED']._serialized_end=701
 # @@protoc_insertion_point(module_scope)

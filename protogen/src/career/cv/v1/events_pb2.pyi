@@ -35,15 +35,43 @@ class CvUpdated(_message.Message):
     def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., author_id: _Optional[str] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CvDownloaded(_message.Message):
-    __slots__ = ("cv_id", "user_id", "format", "version", "downloaded_at")
+    __slots__ = ("cv_id", "user_id", "format", "version", "downloaded_at", "link_id")
     CV_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     DOWNLOADED_AT_FIELD_NUMBER: _ClassVar[int]
+    LINK_ID_FIELD_NUMBER: _ClassVar[int]
     cv_id: str
     user_id: str
     format: str
     version: int
     downloaded_at: _timestamp_pb2.Timestamp
-    def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., format: _Optional[str] = ..., version: _Optional[int] = ..., downloaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    link_id: str
+    def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., format: _Optional[str] = ..., version: _Optional[int] = ..., downloaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., link_id: _Optional[str] = ...) -> None: ...
+
+class CvViewed(_message.Message):
+    __slots__ = ("cv_id", "user_id", "link_id", "views", "viewed_at")
+    CV_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEWS_FIELD_NUMBER: _ClassVar[int]
+    VIEWED_AT_FIELD_NUMBER: _ClassVar[int]
+    cv_id: str
+    user_id: str
+    link_id: str
+    views: int
+    viewed_at: _timestamp_pb2.Timestamp
+    def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., link_id: _Optional[str] = ..., views: _Optional[int] = ..., viewed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CvCompleted(_message.Message):
+    __slots__ = ("cv_id", "user_id", "version", "completed_at")
+    CV_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    cv_id: str
+    user_id: str
+    version: int
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., version: _Optional[int] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

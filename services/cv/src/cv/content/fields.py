@@ -42,7 +42,8 @@ CUSTOM_REF_PREFIX = "custom:"  # how meta.sectionOrder / meta.hidden name a cust
 
 # C0/C1 controls except \t and \n (\r is normalised to \n first), and lone surrogates, which
 # are not text: they break rendering and PostgreSQL refuses \u0000 in JSONB.
-FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Controls, lone surrogates and the noncharacters U+FFFE/U+FFFF (XML, so DOCX, cannot hold them).
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _PARTIAL_DATE = re.compile(r"([12]\d{3})(?:-(\d{2})(?:-(\d{2}))?)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -4,10 +4,11 @@ dates, location, text, bullets, tags). The PDF, DOCX and TXT writers only lay th
 three say the same things in the same order, and ATS parsers meet sections in reading order."""
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from cv.content.fields import CUSTOM_REF_PREFIX
 from cv.content.schema import section_names_in_order
-from cv.content.text import Block, Run, markdown_blocks, plain_text
+from cv.content.text import Block, Run, markdown_blocks
 from cv.render import labels
 from cv.render.options import RenderOptions
 
@@ -49,6 +50,7 @@ class Header:
     location: str  # one line: "Warszawa, Mazowieckie, PL"
     links: tuple[Link, ...]  # e-mail, phone, website, then profiles
     summary: Rich
+    summary_heading: str  # "Profile" in the CV's language, for writers that head it
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def build_document(content: dict, title: str, options: RenderOptions) -> Documen
         location=_location(basics.get("location") or {}),
         links=_links(basics),
         summary=markdown_blocks(basics.get("summary") or ""),
+        summary_heading=labels.heading("summary", options.language),
     )
     sections = []
     for key in section_names_in_order(content):
@@ -135,7 +138,9 @@ def _links(basics: dict) -> tuple[Link, ...]:
     if email := basics.get("email"):
         links.append(Link(email, f"mailto:{email}"))
     if phone := basics.get("phone"):
-        links.append(Link(phone, "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")))
+        dialled = "".join(c for c in phone if c.isdigit() or c == "+")
+        # "On request" is shown, but is no number to call.
+        links.append(Link(phone, f"tel:{dialled}" if any(c.isdigit() for c in dialled) else ""))
     if url := basics.get("url"):
         links.append(Link(_shown(url), url))
     for profile in basics.get("profiles") or ():
@@ -166,6 +171,11 @@ def _rich(*texts: str | None) -> Rich:
     return tuple(block for text in texts if text for block in markdown_blocks(text))
 
 
+def _plain_rich(text: str | None) -> Rich:
+    """A plain-text field (not one of MARKDOWN_FIELDS) as one paragraph, markup and all."""
+    return (Block("p", ((Run(text),),)),) if text else ()
+
+
 def _work(item: dict, options: RenderOptions) -> Entry:
     return Entry(
         title=item.get("position") or "", subtitle=item.get("name") or "", url=item.get("url"),
@@ -189,7 +199,7 @@ def _education(item: dict, options: RenderOptions) -> Entry:
     return Entry(
         title=degree, subtitle=item.get("institution") or "", url=item.get("url"),
         dates=date_range(item.get("startDate"), item.get("endDate"), options),
-        body=_rich(score and f"{score}"), tags=tuple(item.get("courses") or ()),
+        body=_plain_rich(score), tags=tuple(item.get("courses") or ()),
     )
 
 
@@ -223,7 +233,7 @@ def _interest(item: dict, options: RenderOptions) -> Entry:
 
 
 def _reference(item: dict, options: RenderOptions) -> Entry:
-    return Entry(title=item.get("name") or "", body=_rich(item.get("reference")))
+    return Entry(title=item.get("name") or "", body=_plain_rich(item.get("reference")))
 
 
 def _project(item: dict, options: RenderOptions) -> Entry:
@@ -256,13 +266,18 @@ def plain(rich: Rich) -> str:
     """Rich text as plain text (links as "label (url)"), for TXT and for checks."""
     return "\n\n".join(
         "\n".join(("• " if block.kind == "ul" else f"{n}. " if block.kind == "ol" else "")
-                  + "".join(_run_plain(run) for run in item)
+                  + _line_plain(item)
                   for n, item in enumerate(block.items, start=block.start))
         for block in rich
     )
 
 
-def _run_plain(run: Run) -> str:
-    if run.url and run.text != run.url.removeprefix("mailto:"):
-        return f"{run.text} ({run.url.removeprefix('mailto:')})"
-    return run.text
+def _line_plain(runs: tuple[Run, ...]) -> str:
+    """A line's runs as text; a link's label (several runs when partly bold) is followed by
+    its URL once, unless the label is the URL."""
+    out = []
+    for url, group in groupby(runs, key=lambda run: run.url):
+        label = "".join(run.text for run in group)
+        shown = (url or "").removeprefix("mailto:")
+        out.append(f"{label} ({shown})" if url and label != shown else label)
+    return "".join(out)
