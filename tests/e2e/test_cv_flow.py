@@ -271,3 +271,22 @@ def _wait_until_erased(stack, user_id: str, cv_id: str) -> None:
     while asyncio.run(remaining()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert asyncio.run(remaining()) == 0
+
+
+def test_markup_a_user_types_never_reaches_a_reader_as_live_html(new_browser, gateway) -> None:
+    ada = _signed_in(new_browser)
+    payload = '<script>alert(1)</script><img src=x onerror="alert(2)"> **bold**'
+    cv = ada.call("POST", "/cvs", bearer=ada.access_token, json={"content": {"basics": {
+        "name": "Ada <b>L</b>", "summary": payload}}}).json()
+    link = ada.call("POST", f"/cvs/{cv['id']}/share", bearer=ada.access_token, json={}).json()
+
+    with httpx.Client(base_url=str(gateway.base_url), timeout=30) as anonymous:
+        shown = anonymous.get(link["url"])
+        pdf = anonymous.get(link["url"] + "/pdf")
+
+    # Data, never a page: JSON that browsers may not sniff into HTML; the SPA shows it as text.
+    assert shown.headers["content-type"] == "application/json"
+    assert shown.headers["x-content-type-options"] == "nosniff"
+    assert shown.json()["content"]["basics"]["summary"] == payload
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "<script>alert(1)</script>" in text and "Ada <b>L</b>" in text

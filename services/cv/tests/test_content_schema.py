@@ -250,7 +250,8 @@ def test_a_content_just_under_the_size_limit_is_accepted():
     validate_content({"work": [copy.deepcopy(entry) for _ in range(13)]})
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800"])
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe",
+                                  "\uffff"])
 def test_control_characters_are_refused(char):
     field, message = refusal(with_work({}, {"position": f"Engineer{char}"}))
     assert field == "work[1].position"

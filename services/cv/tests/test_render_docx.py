@@ -325,9 +325,9 @@ def test_markup_in_text_is_kept_literally(payload):
 
 
 def test_characters_xml_cannot_hold_are_left_out():
-    content = full_resume()
-    content["basics"]["label"] = "Engineer\ufffe\uffff"  # validation lets these through
-    word = rendered(cv_document(content))
+    content = validate_content(full_resume())
+    content["basics"]["label"] = "Engineer\ufffe\uffff"  # past validation, which refuses them
+    word = rendered(build_document(content, "CV", OPTIONS))
     assert styled(word, "Subtitle") == ["Engineer"]
 
 

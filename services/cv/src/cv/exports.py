@@ -1,15 +1,24 @@
 """A CV rendered for download: PDF (typst), DOCX, plain text, or JSON Resume. Every format
 follows the one reading order of `cv.render.document`. Rendering is CPU work done in a worker
 thread, outside any transaction (no row stays locked meanwhile); the download is then counted
-(the seed's downloadCount) and cv.downloaded published in one transaction."""
+(the seed's downloadCount) and cv.downloaded published in one transaction.
+
+Renders are cached in memory by (CV, version, template, options, format), so a link opened by
+many recruiters renders once per replica. Not in the files store: a two-page PDF renders in a
+few milliseconds (bench/cv_exports.py), about what reading it back from object storage costs,
+and a store of exports would be one more copy of every CV to erase.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +35,7 @@ from cv.render.document import build_document
 from cv.render.docx import render_docx
 from cv.render.options import parse_options
 from cv.render.pdf import render_pdf
+from cv.render.templates import TEMPLATES
 from cv.render.text import render_text
 from cv.sharing import Sharing
 
@@ -36,6 +46,36 @@ MEDIA_TYPES = {
     "json": "application/json",
 }
 FORMATS = tuple(MEDIA_TYPES)
+# Renders at once. typst releases the GIL but its compiles share memoisation caches behind
+# locks: more threads than cores only add contention (bench/cv_exports.py measured the CPU per
+# export), so the rest wait their turn.
+RENDER_THREADS = os.cpu_count() or 1
+CACHE_BYTES = 64 * 1024 * 1024  # a few hundred PDFs
+
+
+class RenderCache:
+    """Rendered exports, least recently used dropped past `max_bytes`. The key names the
+    version, so a save never serves an old render; nothing else invalidates it."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, bytes] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: tuple) -> bytes | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple, content: bytes) -> None:
+        if len(content) > self.max_bytes or key in self._entries:
+            return
+        self._entries[key] = content
+        self._bytes += len(content)
+        while self._bytes > self.max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self._bytes -= len(dropped)
 
 
 @dataclass(frozen=True)
@@ -47,7 +87,7 @@ class Rendered:
 
 
 @dataclass(frozen=True)
-class _Snapshot:
+class Snapshot:
     """What a render needs, read in the transaction and used after it."""
     id: uuid.UUID
     title: str
@@ -57,20 +97,27 @@ class _Snapshot:
     version: int
 
     @classmethod
-    def of(cls, cv: Cv) -> _Snapshot:
+    def of(cls, cv: Cv) -> Snapshot:
         return cls(cv.id, cv.title, cv.template, cv.content, cv.options, cv.version)
 
+    def cache_key(self, export_format: str) -> tuple:
+        # The title is in the PDF's and DOCX's metadata; it changes with a version too.
+        return (self.id, self.version, self.template,
+                json.dumps(self.options, sort_keys=True), export_format)
 
-def render(snapshot: _Snapshot, export_format: str) -> bytes:
-    """The CV in one format (CPU-bound; called in a worker thread)."""
+
+def render(snapshot: Snapshot, export_format: str, photo: bytes | None = None) -> bytes:
+    """The CV in one format (CPU-bound; called in a worker thread), with `photo` (JPEG or PNG)
+    where the template shows one."""
     if export_format == "json":
         return json.dumps(snapshot.content, ensure_ascii=False, indent=2).encode()
-    options = parse_options(snapshot.options)
+    # Stored options hold only what the user set; the font otherwise is the template's own.
+    options = parse_options({"font": TEMPLATES[snapshot.template].font, **snapshot.options})
     document = build_document(snapshot.content, snapshot.title, options)
     if export_format == "pdf":
-        return render_pdf(document, options, snapshot.template)
+        return render_pdf(document, options, snapshot.template, photo)
     if export_format == "docx":
-        return render_docx(document, options, snapshot.template)
+        return render_docx(document, options, snapshot.template, photo)
     return render_text(document, options).encode()
 
 
@@ -81,21 +128,31 @@ def file_name(title: str, export_format: str) -> str:
 
 class Exporter:
     def __init__(self, unit: UnitOfWork, outbox: Outbox, sharing: Sharing,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], cache: RenderCache | None = None) -> None:
         self.unit = unit
         self.outbox = outbox
         self.sharing = sharing
         self.clock = clock
+        self.cache = cache or RenderCache()
+        self.renderers = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="render")
+
+    async def _render(self, snapshot: Snapshot, export_format: str) -> bytes:
+        key = snapshot.cache_key(export_format)
+        if (content := self.cache.get(key)) is None:
+            content = await asyncio.get_running_loop().run_in_executor(
+                self.renderers, render, snapshot, export_format)
+            self.cache.put(key, content)
+        return content
 
     async def export(self, user_id: uuid.UUID, cv_id: uuid.UUID,
                      export_format: str) -> Rendered:
         _check(export_format)
 
-        async def read(session: AsyncSession) -> _Snapshot:
-            return _Snapshot.of((await cv_for(session, user_id, cv_id)).cv)
+        async def read(session: AsyncSession) -> Snapshot:
+            return Snapshot.of((await cv_for(session, user_id, cv_id)).cv)
 
         snapshot = await self.unit(read)
-        content = await asyncio.to_thread(render, snapshot, export_format)
+        content = await self._render(snapshot, export_format)
 
         async def count(session: AsyncSession) -> None:
             await self._count(session, snapshot, export_format)
@@ -106,12 +163,12 @@ class Exporter:
 
     async def export_public(self, slug: str) -> Rendered:
         """A public link's PDF; counts a download of the CV and of the link."""
-        async def read(session: AsyncSession) -> tuple[uuid.UUID, _Snapshot]:
+        async def read(session: AsyncSession) -> tuple[uuid.UUID, Snapshot]:
             link, cv = await self.sharing.open(session, slug)
-            return link.id, _Snapshot.of(cv)
+            return link.id, Snapshot.of(cv)
 
         link_id, snapshot = await self.unit(read)
-        content = await asyncio.to_thread(render, snapshot, "pdf")
+        content = await self._render(snapshot, "pdf")
 
         async def count(session: AsyncSession) -> None:
             link, _ = await self.sharing.open(session, slug)
@@ -122,7 +179,7 @@ class Exporter:
         return Rendered(content, MEDIA_TYPES["pdf"], file_name(snapshot.title, "pdf"),
                         snapshot.version)
 
-    async def _count(self, session: AsyncSession, snapshot: _Snapshot, export_format: str,
+    async def _count(self, session: AsyncSession, snapshot: Snapshot, export_format: str,
                      link_id: uuid.UUID | None = None) -> None:
         # One statement: concurrent downloads of one CV each count.
         result = await session.execute(

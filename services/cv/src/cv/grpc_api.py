@@ -19,7 +19,7 @@ from cv.access import Access
 from cv.collaboration import Collaboration
 from cv.exports import Exporter, Rendered
 from cv.models import Cv, CvComment, CvGrant, CvLink, CvVersion, Person
-from cv.render.preview import template_preview
+from cv.previews import template_preview
 from cv.render.templates import TEMPLATES
 from cv.service import CvService
 from cv.sharing import Sharing

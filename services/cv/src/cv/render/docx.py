@@ -59,7 +59,8 @@ PAGE_SIZES = {"a4": (Mm(210), Mm(297)), "letter": (Inches(8.5), Inches(11))}
 PHOTO_WIDTH = Mm(28)
 SEPARATOR = " · "
 
-# What XML 1.0 cannot hold. Validation refuses controls, but not U+FFFE/U+FFFF.
+# What XML 1.0 cannot hold. Validation refuses all of it (content/fields.py); this keeps a
+# Document built some other way from producing a file Word will not open.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -25,6 +25,7 @@ class RenderOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     accent: str = Field("#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
+    # The CV's stored options name it only if the user chose one: else the template's font.
     font: Literal[FONTS] = "Noto Sans"  # type: ignore[valid-type]
     font_size: float = Field(10.0, ge=8.0, le=13.0)  # points, body text
     margin_mm: float = Field(18.0, ge=8.0, le=35.0)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import functools
 import io
+import uuid
 
 import pypdfium2
 
 from cv.content.schema import validate_content
-from cv.render.document import build_document
-from cv.render.options import RenderOptions
-from cv.render.pdf import render_pdf
+from cv.exports import Snapshot, render
 
 PREVIEW_DPI = 72  # a picker thumbnail: 595 x 842 px for A4
 
@@ -47,9 +46,8 @@ SAMPLE = {
 
 @functools.cache
 def template_preview(template: str) -> bytes:
-    options = RenderOptions()
-    document = build_document(validate_content(SAMPLE), "Sample CV", options)
-    pdf = pypdfium2.PdfDocument(render_pdf(document, options, template))
+    snapshot = Snapshot(uuid.uuid4(), "Sample CV", template, validate_content(SAMPLE), {}, 1)
+    pdf = pypdfium2.PdfDocument(render(snapshot, "pdf"))
     try:
         image = pdf[0].render(scale=PREVIEW_DPI / 72).to_pil()
     finally:
