@@ -20,7 +20,11 @@ NOT_USER_DATA = {
     "/auth/oauth/{provider}/callback",
     "/auth/oauth/{provider}/link",
     "/api/uploads/{bucket}",
+    "/cvs/templates/{name}/preview.png",
 }
+# The parameter is a secret the owner handed out (a public link's 128-bit slug): whoever holds
+# it may read, nobody can list or guess one (tests/e2e/test_cv_flow.py, services/cv tests).
+CAPABILITIES = {"/public/cvs/{slug}", "/public/cvs/{slug}/pdf"}
 # The parameter selects among the caller's own records; no id of another user fits in it.
 CALLER_SCOPED = {"/auth/identities/{provider}"}
 
@@ -71,7 +75,24 @@ def _cvs(new_browser) -> None:
     cv = alice.call("POST", "/cvs", bearer=alice.access_token, json={"title": "Mine"}).json()
     path = f"/cvs/{cv['id']}"
     match = {"If-Match": '"v1"'}
+    link = alice.call("POST", f"{path}/share", bearer=alice.access_token, json={}).json()
+    comment = alice.call("POST", f"{path}/comments", bearer=alice.access_token,
+                         json={"section": "work", "body": "Mine"}).json()
+    alice_id = alice.call("GET", "/auth/me", bearer=alice.access_token).json()["id"]
+    bob_email = bob.call("GET", "/auth/me", bearer=bob.access_token).json()["email"]
     for method, route, kwargs in (
+            ("PUT", f"{path}/design", {"json": {"template": "classic"}, "headers": match}),
+            ("POST", f"{path}/share", {"json": {}}), ("GET", f"{path}/share", {}),
+            ("DELETE", f"{path}/share/{link['id']}", {}),
+            ("GET", f"{path}/share/{link['id']}/stats", {}),
+            ("POST", f"{path}/collaborators", {"json": {"email": bob_email,
+                                                        "role": "editor"}}),
+            ("GET", f"{path}/collaborators", {}),
+            ("DELETE", f"{path}/collaborators/{alice_id}", {}),
+            ("POST", f"{path}/comments", {"json": {"section": "work", "body": "x"}}),
+            ("GET", f"{path}/comments", {}),
+            ("POST", f"{path}/comments/{comment['id']}/resolve", {"json": {}}),
+            ("DELETE", f"{path}/comments/{comment['id']}", {}),
             ("GET", path, {}), ("DELETE", path, {}),
             ("PUT", path, {"json": {"title": "x", "template": "modern", "content": {}},
                            "headers": match}),
@@ -83,6 +104,12 @@ def _cvs(new_browser) -> None:
         assert response.status_code == 404, (method, route, response.text)
     mine = alice.call("GET", path, bearer=alice.access_token)
     assert mine.status_code == 200 and mine.json()["version"] == 1
+    [kept] = alice.call("GET", f"{path}/share", bearer=alice.access_token).json()["links"]
+    assert kept["revoked_at"] is None
+    [note] = alice.call("GET", f"{path}/comments", bearer=alice.access_token).json()["comments"]
+    assert note["resolved_at"] is None
+    assert alice.call("GET", f"{path}/collaborators",
+                      bearer=alice.access_token).json()["collaborators"] == []
 
 
 OWNERSHIP_CHECKS: dict[str, Callable] = {
@@ -96,16 +123,30 @@ OWNERSHIP_CHECKS: dict[str, Callable] = {
     "/cvs/{cv_id}/versions/{version}": _cvs,
     "/cvs/{cv_id}/versions/{version}/restore": _cvs,
     "/cvs/{cv_id}/export/{export_format}": _cvs,
+    "/cvs/{cv_id}/design": _cvs,
+    "/cvs/{cv_id}/share": _cvs,
+    "/cvs/{cv_id}/share/{link_id}": _cvs,
+    "/cvs/{cv_id}/share/{link_id}/stats": _cvs,
+    "/cvs/{cv_id}/collaborators": _cvs,
+    "/cvs/{cv_id}/collaborators/{user_id}": _cvs,
+    "/cvs/{cv_id}/comments": _cvs,
+    "/cvs/{cv_id}/comments/{comment_id}": _cvs,
+    "/cvs/{cv_id}/comments/{comment_id}/resolve": _cvs,
 }
 
 
 def test_every_route_with_a_path_parameter_is_classified(gateway) -> None:
     paths = {path for path in gateway.get("/openapi.json").json()["paths"] if "{" in path}
-    unclassified = paths - NOT_USER_DATA - CALLER_SCOPED - set(OWNERSHIP_CHECKS)
+    unclassified = (paths - NOT_USER_DATA - CALLER_SCOPED - CAPABILITIES
+                    - set(OWNERSHIP_CHECKS))
     assert not unclassified, f"add an ownership check for {sorted(unclassified)}"
     assert set(OWNERSHIP_CHECKS) <= paths, "a checked route no longer exists"
 
 
-@pytest.mark.parametrize("route", sorted(OWNERSHIP_CHECKS))
-def test_another_users_resource_is_not_found(route, new_browser) -> None:
-    OWNERSHIP_CHECKS[route](new_browser)
+# Each check once, however many routes it covers.
+CHECKS = sorted(set(OWNERSHIP_CHECKS.values()), key=lambda check: check.__name__)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=[check.__name__.strip("_") for check in CHECKS])
+def test_another_users_resource_is_not_found(check, new_browser) -> None:
+    check(new_browser)

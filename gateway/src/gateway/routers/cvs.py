@@ -139,8 +139,11 @@ async def import_cv(resume: ResumeBody, caller: CurrentCaller, clients: ClientsD
 
 @router.post("/cvs/import/linkedin", response_model=CvOut, status_code=201,
              summary="Import a LinkedIn data-export ZIP as a new CV (the ZIP is not stored)",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/zip": {"schema": {"type": "string", "format": "binary"}}}}})
+             openapi_extra={"requestBody": {
+                 "required": True,
+                 "description": "The ZIP LinkedIn sends (any Content-Type: the bytes decide)",
+                 "content": {"application/octet-stream": {
+                     "schema": {"type": "string", "format": "binary"}}}}})
 async def import_linkedin(request: Request, caller: CurrentCaller, clients: ClientsDep,
                           response: Response) -> CvOut:
     length = request.headers.get("content-length")
