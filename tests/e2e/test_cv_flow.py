@@ -15,6 +15,7 @@ import asyncpg
 import docx
 import httpx
 import pypdf
+from PIL import Image
 
 from devstack.samples.resumes import full_resume
 
@@ -290,3 +291,38 @@ def test_markup_a_user_types_never_reaches_a_reader_as_live_html(new_browser, ga
     assert shown.json()["content"]["basics"]["summary"] == payload
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
     assert "<script>alert(1)</script>" in text and "Ada <b>L</b>" in text
+
+
+def _photo(browser) -> str:
+    out = io.BytesIO()
+    Image.new("RGB", (400, 400), (40, 90, 160)).save(out, "PNG")
+    uploaded = browser.call("POST", "/api/uploads/profile-images", bearer=browser.access_token,
+                            content=out.getvalue(), headers={"X-File-Name": "me.png"})
+    assert uploaded.status_code == 201, uploaded.text
+    return uploaded.json()["id"]
+
+
+def test_the_owners_photo_is_kept_for_the_cv_and_shown_in_its_exports(new_browser) -> None:
+    ada, bob = _signed_in(new_browser), _signed_in(new_browser)
+    cv = ada.call("POST", "/cvs", bearer=ada.access_token,
+                  json={"template": "modern", "content": {"basics": {"name": "Ada"}}}).json()
+    path = f"/cvs/{cv['id']}"
+
+    theirs = ada.call("PATCH", f"{path}/sections/photo", bearer=ada.access_token,
+                      json=_photo(bob), headers={"If-Match": '"v1"'})
+    assert theirs.status_code == 422 and "photo" in theirs.json()["detail"]
+    photo = _photo(ada)
+    saved = ada.call("PATCH", f"{path}/sections/photo", bearer=ada.access_token, json=photo,
+                     headers={"If-Match": '"v1"'})
+    assert saved.status_code == 200, saved.text
+    # Attached to the CV: the files service will not delete it while the CV may show it.
+    assert ada.call("DELETE", f"/api/uploads/{photo}",
+                    bearer=ada.access_token).status_code == 412
+
+    pdf = ada.call("GET", f"{path}/export/pdf", bearer=ada.access_token)
+    images = [x for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+              for x in page.images]
+    assert images, "the PDF shows no photo"
+    word = docx.Document(io.BytesIO(ada.call("GET", f"{path}/export/docx",
+                                             bearer=ada.access_token).content))
+    assert len(word.inline_shapes) == 1

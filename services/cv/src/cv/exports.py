@@ -31,6 +31,7 @@ from career_kit.unit_of_work import UnitOfWork
 from cv import events
 from cv.access import cv_for
 from cv.models import Cv
+from cv.photos import Photos
 from cv.render.document import build_document
 from cv.render.docx import render_docx
 from cv.render.options import parse_options
@@ -95,10 +96,12 @@ class Snapshot:
     content: dict
     options: dict
     version: int
+    owner_id: uuid.UUID | None = None
 
     @classmethod
     def of(cls, cv: Cv) -> Snapshot:
-        return cls(cv.id, cv.title, cv.template, cv.content, cv.options, cv.version)
+        return cls(cv.id, cv.title, cv.template, cv.content, cv.options, cv.version,
+                   cv.owner_id)
 
     def cache_key(self, export_format: str) -> tuple:
         # The title is in the PDF's and DOCX's metadata; it changes with a version too.
@@ -127,11 +130,12 @@ def file_name(title: str, export_format: str) -> str:
 
 
 class Exporter:
-    def __init__(self, unit: UnitOfWork, outbox: Outbox, sharing: Sharing,
+    def __init__(self, unit: UnitOfWork, outbox: Outbox, sharing: Sharing, photos: Photos,
                  clock: Callable[[], datetime], cache: RenderCache | None = None) -> None:
         self.unit = unit
         self.outbox = outbox
         self.sharing = sharing
+        self.photos = photos
         self.clock = clock
         self.cache = cache or RenderCache()
         self.renderers = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="render")
@@ -139,8 +143,11 @@ class Exporter:
     async def _render(self, snapshot: Snapshot, export_format: str) -> bytes:
         key = snapshot.cache_key(export_format)
         if (content := self.cache.get(key)) is None:
+            photo_id = snapshot.content.get("photo")
+            photo = (await self.photos.read(snapshot.owner_id, photo_id)
+                     if photo_id and export_format in ("pdf", "docx") else None)
             content = await asyncio.get_running_loop().run_in_executor(
-                self.renderers, render, snapshot, export_format)
+                self.renderers, render, snapshot, export_format, photo)
             self.cache.put(key, content)
         return content
 

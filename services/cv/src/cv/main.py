@@ -13,6 +13,7 @@ from cv.config import Settings
 from cv.consumers import UserConsumers
 from cv.exports import Exporter
 from cv.grpc_api import SERVICE_NAME, CvServicer
+from cv.photos import Photos
 from cv.plans import PlanGate
 from cv.service import CvService
 from cv.sharing import Sharing
@@ -24,14 +25,16 @@ def compose(resources: Resources[Settings]) -> Components:
     secret = settings.platform.internal_secret.get_secret_value()
     billing = create_channel(settings.billing_grpc_target, secret)
     files = create_channel(settings.files_grpc_target, secret)
+    files_stub = files_pb2_grpc.FilesServiceStub(files)
+    photos = Photos(files_stub)
     unit = UnitOfWork(resources.db)
     service = CvService(unit, resources.outbox, settings,
-                        PlanGate(billing_pb2_grpc.BillingServiceStub(billing)))
+                        PlanGate(billing_pb2_grpc.BillingServiceStub(billing)), photos)
     sharing = Sharing(resources.outbox, resources.redis, settings.platform.redis_key_prefix,
                       utc_now)
     servicer = CvServicer(
-        unit, service, Exporter(unit, resources.outbox, sharing, utc_now), sharing,
-        Collaboration(utc_now), Uploads(unit, service, files_pb2_grpc.FilesServiceStub(files)))
+        unit, service, Exporter(unit, resources.outbox, sharing, photos, utc_now), sharing,
+        Collaboration(utc_now), Uploads(unit, service, files_stub))
     return Components(
         grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
         subscriptions=UserConsumers(service).subscriptions(),

@@ -73,6 +73,13 @@ class Versions(Repository):
         await self.session.flush()
         await self.add(new)
 
+    async def photos_of(self, cv_id: uuid.UUID) -> set[str]:
+        """The photo ids any version of the CV names."""
+        photo = CvVersion.content["photo"].astext
+        rows = await self.session.scalars(
+            select(photo).where(CvVersion.cv_id == cv_id, photo.is_not(None)).distinct())
+        return set(rows)
+
     async def page_of(self, cv_id: uuid.UUID, page: Page) -> list[CvVersion]:
         """Newest first; the cursor's key is the version number."""
         query = select(CvVersion).where(CvVersion.cv_id == cv_id)

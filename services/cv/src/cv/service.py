@@ -33,6 +33,7 @@ from cv.completion import is_complete
 from cv.config import Settings
 from cv.content.schema import ContentInvalid, blank_content, validate_content, validate_section
 from cv.models import Cv, CvVersion
+from cv.photos import Photos
 from cv.plans import PlanGate
 from cv.render.options import OptionsInvalid, parse_options
 from cv.render.templates import DEFAULT_TEMPLATE, TEMPLATES
@@ -84,11 +85,12 @@ def _options(options_json: str) -> dict[str, Any]:
 
 class CvService:
     def __init__(self, unit: UnitOfWork, outbox: Outbox, settings: Settings, plans: PlanGate,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 photos: Photos, clock: Callable[[], datetime] = utc_now) -> None:
         self.unit = unit
         self.outbox = outbox
         self.settings = settings
         self.plans = plans
+        self.photos = photos
         self.clock = clock
 
     # -- CVs -------------------------------------------------------------------------------
@@ -124,6 +126,8 @@ class CvService:
         cv = Cv(id=uuid.uuid4(), owner_id=owner_id, title=_title(title), template=template,
                 content=content, options=options, version=1, download_count=0,
                 created_at=now, updated_at=now)
+        if content.get("photo"):
+            await self.photos.attach(owner_id, cv.id, content["photo"])
         await Cvs(session).add(cv)
         await Versions(session).add(CvVersion(
             cv_id=cv.id, version=1, author_id=owner_id, title=cv.title, template=cv.template,
@@ -196,6 +200,8 @@ class CvService:
                     template: str, content: dict[str, Any],
                     options: dict[str, Any] | None = None, coalesce: bool = True) -> None:
         now = self.clock()
+        if content.get("photo") and content["photo"] != cv.content.get("photo"):
+            await self.photos.attach(cv.owner_id, cv.id, content["photo"])
         cv.version += 1
         cv.title, cv.template, cv.content, cv.updated_at = title, template, content, now
         if options is not None:
@@ -245,14 +251,19 @@ class CvService:
         """Delete for good up to a batch of CVs in the trash for longer than the setting."""
         cutoff = self.clock() - timedelta(seconds=self.settings.trash_retention_seconds)
 
-        async def purge(session: AsyncSession) -> int:
+        async def purge(session: AsyncSession) -> list[tuple[Cv, set[str]]]:
             cvs = Cvs(session)
             expired = await cvs.trashed_before(cutoff, PURGE_BATCH)
+            purged = [(cv, await Versions(session).photos_of(cv.id)) for cv in expired]
             for cv in expired:
                 await cvs.remove(cv)
-            return len(expired)
+            return purged
 
-        return await self.unit(purge)
+        purged = await self.unit(purge)
+        # After the commit: a photo is released only once no CV can bring it back.
+        for cv, photos in purged:
+            await self.photos.release(cv.owner_id, cv.id, photos)
+        return len(purged)
 
     async def run_purge(self) -> None:
         """The background job: purge what is due, then wait for the next interval."""
