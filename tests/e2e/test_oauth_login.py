@@ -7,8 +7,10 @@ fake (tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
+import zipfile
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlsplit
 
@@ -301,3 +303,25 @@ def test_a_provider_user_deletes_the_account_without_a_password(new_browser, idp
     deleted = browser.call("DELETE", "/auth/me", bearer=token)
     assert deleted.status_code == 204, deleted.text
     assert browser.call("GET", "/auth/me", bearer=token).status_code == 401
+
+
+def test_a_linkedin_export_is_completed_from_the_linkedin_sign_in(new_browser, idp) -> None:
+    """The export may lack the profile (a partial archive): the CV takes the name and picture
+    LinkedIn's OpenID Connect sign-in gave."""
+    picture = "https://media.licdn.example/dms/image/grace.jpg"
+    idp.add_user("linkedin", sub=_sub(), email=_email(), name="Grace Hopper", picture=picture)
+    browser = new_browser()
+    browser.sign_in_with("linkedin")
+    token = browser.refreshed_access_token()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("Positions.csv", "Company Name,Title,Description,Location,Started On,"
+                                    "Finished On\nUS Navy,Rear Admiral,,Arlington,Jan 2019,\n")
+
+    imported = browser.call("POST", "/cvs/import/linkedin", bearer=token,
+                            content=archive.getvalue())
+
+    assert imported.status_code == 201, imported.text
+    basics = imported.json()["content"]["basics"]
+    assert (basics["name"], basics["image"]) == ("Grace Hopper", picture)
+    assert imported.json()["content"]["work"][0]["name"] == "US Navy"

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
 
+from career.auth.v1 import auth_pb2
 from career.cv.v1 import cv_pb2
 from gateway.access_tokens import CurrentCaller
 from gateway.clients import ClientsDep
@@ -157,8 +158,21 @@ async def import_linkedin(request: Request, caller: CurrentCaller, clients: Clie
             raise Problem(413, f"The export is larger than {MAX_LINKEDIN_ZIP // 2**20} MB.")
     if not body:
         raise Problem(400, "Send the ZIP LinkedIn gave you as the request body.")
-    cv = await clients.cv.ImportLinkedIn(cv_pb2.ImportLinkedInRequest(zip=bytes(body)))
+    cv = await clients.cv.ImportLinkedIn(cv_pb2.ImportLinkedInRequest(
+        zip=bytes(body), profile=await _linkedin_sign_in(clients)))
     return _answer(cv, response)
+
+
+async def _linkedin_sign_in(clients) -> cv_pb2.LinkedInProfile | None:
+    """Name and picture from the caller's LinkedIn sign-in (OpenID Connect), which the auth
+    service keeps on the account; None without a linked LinkedIn identity."""
+    linked = await clients.auth.ListIdentities(auth_pb2.ListIdentitiesRequest())
+    if not any(identity.provider == "linkedin" for identity in linked.identities):
+        return None
+    me = await clients.auth.GetMe(auth_pb2.GetMeRequest())
+    uploaded = me.profile_image.file_id if me.HasField("profile_image") else ""
+    return cv_pb2.LinkedInProfile(name=me.name, photo_file_id=uploaded,
+                                  picture_url="" if uploaded else me.profile_image_url)
 
 
 @router.get("/cvs/trash", response_model=CvsOut,

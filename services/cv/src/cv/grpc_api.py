@@ -23,7 +23,7 @@ from cv.previews import template_preview
 from cv.render.templates import TEMPLATES
 from cv.service import CvService
 from cv.sharing import Sharing
-from cv.uploads import Uploads
+from cv.uploads import SignInProfile, Uploads
 
 SERVICE_NAME = "career.cv.v1.CvService"
 
@@ -207,7 +207,13 @@ class CvServicer(cv_pb2_grpc.CvServiceServicer):
     async def ImportLinkedIn(self, request: cv_pb2.ImportLinkedInRequest,
                              ctx: grpc.aio.ServicerContext) -> cv_pb2.Cv:
         owner = signed_in_user(context.caller_id())
-        return cv_message(await self.uploads.from_linkedin(owner, request.zip, request.title))
+        profile = None
+        if request.HasField("profile"):
+            profile = SignInProfile(name=request.profile.name,
+                                    picture_url=request.profile.picture_url,
+                                    photo_file_id=request.profile.photo_file_id)
+        return cv_message(await self.uploads.from_linkedin(owner, request.zip, request.title,
+                                                           profile))
 
     # -- public links ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -22,6 +23,25 @@ from cv.render.templates import DEFAULT_TEMPLATE
 from cv.service import CvService
 
 BUCKET = "cv-files"
+
+
+@dataclass(frozen=True)
+class SignInProfile:
+    """What the user's LinkedIn sign-in gave (name, picture), for what the export lacks."""
+    name: str = ""
+    picture_url: str = ""
+    photo_file_id: str = ""
+
+    def fill(self, content: dict) -> dict:
+        basics = dict(content.get("basics") or {})
+        if self.name and not basics.get("name"):
+            basics["name"] = self.name
+        if self.picture_url and not basics.get("image"):
+            basics["image"] = self.picture_url
+        content = {**content, "basics": basics}
+        if self.photo_file_id and not content.get("photo"):
+            content["photo"] = self.photo_file_id
+        return content
 MAX_LINKEDIN_ZIP = 7 * 1024 * 1024  # under the gRPC message limit (8 MB)
 READ_TIMEOUT = 30.0
 
@@ -36,15 +56,19 @@ class Uploads:
         data, kind = await self._read(file_id)
         return await self._create(owner_id, data, kind, title or "Imported CV")
 
-    async def from_linkedin(self, owner_id: uuid.UUID, data: bytes, title: str) -> Cv:
+    async def from_linkedin(self, owner_id: uuid.UUID, data: bytes, title: str,
+                            profile: SignInProfile | None = None) -> Cv:
         if len(data) > MAX_LINKEDIN_ZIP:
             raise InvalidArgument(f"The export is larger than {MAX_LINKEDIN_ZIP // 2**20} MB; "
                                   "LinkedIn's smaller archive (profile data only) is enough.")
-        return await self._create(owner_id, data, "zip", title or "LinkedIn profile")
+        return await self._create(owner_id, data, "zip", title or "LinkedIn profile", profile)
 
-    async def _create(self, owner_id: uuid.UUID, data: bytes, kind: str, title: str) -> Cv:
+    async def _create(self, owner_id: uuid.UUID, data: bytes, kind: str, title: str,
+                      profile: SignInProfile | None = None) -> Cv:
         try:
             parsed = await asyncio.to_thread(parse_upload, data, kind)
+            if profile is not None:
+                parsed = profile.fill(parsed)
             content = validate_content(parsed)
         except ImportFailed as exc:
             raise InvalidArgument(str(exc), problem_type="unreadable-cv") from None

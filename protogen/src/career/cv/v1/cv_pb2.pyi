@@ -241,12 +241,24 @@ class ImportCvFileRequest(_message.Message):
     def __init__(self, file_id: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
 
 class ImportLinkedInRequest(_message.Message):
-    __slots__ = ("zip", "title")
+    __slots__ = ("zip", "title", "profile")
     ZIP_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
     zip: bytes
     title: str
-    def __init__(self, zip: _Optional[bytes] = ..., title: _Optional[str] = ...) -> None: ...
+    profile: LinkedInProfile
+    def __init__(self, zip: _Optional[bytes] = ..., title: _Optional[str] = ..., profile: _Optional[_Union[LinkedInProfile, _Mapping]] = ...) -> None: ...
+
+class LinkedInProfile(_message.Message):
+    __slots__ = ("name", "picture_url", "photo_file_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PICTURE_URL_FIELD_NUMBER: _ClassVar[int]
+    PHOTO_FILE_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    picture_url: str
+    photo_file_id: str
+    def __init__(self, name: _Optional[str] = ..., picture_url: _Optional[str] = ..., photo_file_id: _Optional[str] = ...) -> None: ...
 
 class CreateShareLinkRequest(_message.Message):
     __slots__ = ("id", "expires_at")
