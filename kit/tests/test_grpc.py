@@ -108,6 +108,22 @@ async def test_correlation_id_caller_and_deadline_reach_the_service(server) -> N
     assert 0 < reply["remaining"] <= 3.01
 
 
+async def test_a_service_acting_for_a_user_calls_as_them_and_then_as_before(server) -> None:
+    target, _, _ = server
+    who = context.caller.set(context.Caller("collaborator-1"))
+    try:
+        async with create_channel(target, SECRET, default_timeout=3.0) as channel:
+            with context.acting_for("owner-7"):
+                as_owner = await _method(channel, "Whoami")(Struct())
+            with context.acting_for(None):
+                as_service = await _method(channel, "Whoami")(Struct())
+            as_before = await _method(channel, "Whoami")(Struct())
+    finally:
+        context.caller.reset(who)
+    assert (as_owner["user_id"], as_service["user_id"], as_before["user_id"]) == (
+        "owner-7", None, "collaborator-1")
+
+
 async def test_a_callers_remaining_deadline_caps_the_outgoing_timeout(server) -> None:
     target, _, _ = server
     token = context.deadline.set(time.monotonic() + 0.5)

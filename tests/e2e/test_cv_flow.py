@@ -177,6 +177,15 @@ def test_premium_templates_need_a_plan_that_includes_them(stack, new_browser) ->
     _until(unlocked, within=10.0)
     created = ada.call("POST", "/cvs", bearer=ada.access_token, json={"template": "executive"})
     assert created.status_code == 201, created.text
+    # The owner's plan decides, whoever edits: a free editor may pick a premium template.
+    cv = ada.call("POST", "/cvs", bearer=ada.access_token, json={"template": "classic"}).json()
+    bob = _signed_in(new_browser)
+    bob_email = bob.call("GET", "/auth/me", bearer=bob.access_token).json()["email"]
+    ada.call("POST", f"/cvs/{cv['id']}/collaborators", bearer=ada.access_token,
+             json={"email": bob_email, "role": "editor"}).raise_for_status()
+    designed = bob.call("PUT", f"/cvs/{cv['id']}/design", bearer=bob.access_token,
+                        json={"template": "tech"}, headers={"If-Match": '"v1"'})
+    assert designed.status_code == 200, designed.text
 
 
 def test_a_collaborator_edits_and_comments_and_a_stranger_sees_nothing(new_browser) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -65,6 +67,19 @@ def time_remaining() -> float | None:
     """Seconds left before the current call's deadline, or None without a deadline."""
     value = deadline.get()
     return None if value is None else max(0.0, value - time.monotonic())
+
+
+@contextmanager
+def acting_for(user_id: str | None) -> Iterator[None]:
+    """Calls to other services made inside carry `user_id` as the caller (None: the service
+    itself). For a service that acts on a user's own resource for someone else — the cv
+    service reading a CV owner's photo for a collaborator — since services check ownership
+    against the caller."""
+    token = caller.set(Caller(user_id) if user_id else None)
+    try:
+        yield
+    finally:
+        caller.reset(token)
 
 
 def caller_id() -> str | None:

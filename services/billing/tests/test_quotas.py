@@ -94,6 +94,37 @@ async def test_a_retried_consume_with_the_same_key_uses_nothing_more(billing):
     assert not check.allowed
 
 
+async def _release(billing, user: str, key: str) -> billing_pb2.QuotaStatus:
+    return await billing.call("ReleaseQuota", billing_pb2.ReleaseQuotaRequest(
+        user_id=user, idempotency_key=key))
+
+
+async def test_a_released_consumption_gives_its_use_back_once(billing):
+    """What a failed AI call consumed is given back: the user keeps their three requests."""
+    user = await billing.new_user()
+    for n in range(3):
+        await _consume(billing, user, f"cv:enhance:{n}")
+
+    released = await _release(billing, user, "cv:enhance:1")
+    again = await _release(billing, user, "cv:enhance:1")
+    unknown = await _release(billing, user, "cv:enhance:never")
+
+    assert (released.released, released.used, released.remaining) == (True, 2, 1)
+    assert (again.released, again.used) == (False, 2)
+    assert not unknown.released
+    assert (await _consume(billing, user, "cv:enhance:3")).used == 3
+    reused = await billing.error("ConsumeQuota", billing_pb2.ConsumeQuotaRequest(
+        user_id=user, feature=AI, amount=1, idempotency_key="cv:enhance:1"))
+    assert reused.code() == grpc.StatusCode.INVALID_ARGUMENT
+    over = await billing.error("ConsumeQuota", billing_pb2.ConsumeQuotaRequest(
+        user_id=user, feature=AI, amount=1, idempotency_key="cv:enhance:4"))
+    assert over.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    other = await billing.new_user()
+    theirs = await billing.error("ReleaseQuota", billing_pb2.ReleaseQuotaRequest(
+        user_id=user, idempotency_key="cv:enhance:0"), as_user=other)
+    assert theirs.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_bad_quota_requests_are_invalid_arguments(billing):
     user = await billing.new_user()
     for request in (

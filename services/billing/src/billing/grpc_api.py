@@ -92,7 +92,7 @@ def quota_message(view: QuotaView) -> billing_pb2.QuotaStatus:
     return billing_pb2.QuotaStatus(
         feature=FEATURE_ENUM[view.feature], allowed=view.allowed, limit=view.limit,
         used=view.used, remaining=view.remaining, period_end=timestamp(view.period_end),
-        replayed=view.replayed)
+        replayed=view.replayed, released=view.released)
 
 
 def subscription_message(view: SubscriptionView) -> billing_pb2.Subscription:
@@ -166,6 +166,13 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
             s, user_id=user, feature=feature, amount=request.amount,
             idempotency_key=request.idempotency_key))
         return quota_message(view)
+
+    async def ReleaseQuota(self, request: billing_pb2.ReleaseQuotaRequest,
+                           ctx: grpc.aio.ServicerContext) -> billing_pb2.QuotaStatus:
+        user = _user(request.user_id)
+        view = await self.unit(lambda s: self.service.entitlements.release_quota(
+            s, user_id=user, idempotency_key=request.idempotency_key))
+        return quota_message(view) if view is not None else billing_pb2.QuotaStatus()
 
     async def CreateCheckout(self, request: billing_pb2.CreateCheckoutRequest,
                              ctx: grpc.aio.ServicerContext) -> billing_pb2.CheckoutSession:

@@ -176,6 +176,8 @@ class QuotaConsumption(Base):
     used_after: Mapped[int] = mapped_column(BigInteger)
     limit: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    # Set when ReleaseQuota gave the amount back (the work it paid for failed).
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CreditGrant(Base):

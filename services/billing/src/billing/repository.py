@@ -217,8 +217,21 @@ class Quotas(Repository):
             .returning(QuotaConsumption.idempotency_key))
         return row.scalar_one_or_none() is not None
 
-    async def consumption(self, user_id: uuid.UUID, key: str) -> QuotaConsumption | None:
-        return await self.session.get(QuotaConsumption, (user_id, key))
+    async def consumption(self, user_id: uuid.UUID, key: str, *,
+                          for_update: bool = False) -> QuotaConsumption | None:
+        return await self.session.get(QuotaConsumption, (user_id, key),
+                                      with_for_update=for_update)
+
+    async def give_back(self, user_id: uuid.UUID, feature: str, period_start: datetime,
+                        amount: int) -> int:
+        """Take `amount` off the period's usage (never below zero); the usage after."""
+        row = await self.session.execute(
+            update(QuotaUsage).where(QuotaUsage.user_id == user_id,
+                                     QuotaUsage.feature == feature,
+                                     QuotaUsage.period_start == period_start)
+            .values(used=func.greatest(QuotaUsage.used - amount, 0))
+            .returning(QuotaUsage.used))
+        return row.scalar_one_or_none() or 0
 
     async def credits(self, user_id: uuid.UUID, feature: str) -> int:
         row = await self.session.execute(

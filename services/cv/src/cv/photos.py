@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import grpc
 
 from career.files.v1 import files_pb2
-from career_kit import context
+from career_kit.context import acting_for
 from career_kit.errors import InvalidArgument, Unavailable
 
 log = logging.getLogger(__name__)
@@ -31,16 +29,6 @@ def reference(cv_id: uuid.UUID) -> str:
     return f"cv:photo:{cv_id}"
 
 
-@contextmanager
-def _as(owner_id: uuid.UUID) -> Iterator[None]:
-    """Calls made inside act for the CV's owner (the files service checks ownership)."""
-    token = context.caller.set(context.Caller(str(owner_id)))
-    try:
-        yield
-    finally:
-        context.caller.reset(token)
-
-
 class Photos:
     def __init__(self, files: Any) -> None:
         self.files = files  # FilesServiceStub
@@ -49,7 +37,7 @@ class Photos:
         """Keep the owner's upload for the CV; 422 naming `photo` if it is no profile image
         of theirs."""
         try:
-            with _as(owner_id):
+            with acting_for(str(owner_id)):
                 await self.files.AttachFile(files_pb2.AttachFileRequest(
                     id=file_id, bucket=BUCKET, reference=reference(cv_id)), timeout=TIMEOUT)
         except grpc.aio.AioRpcError as exc:
@@ -65,7 +53,7 @@ class Photos:
         only keeps it (the owner's erasure removes it with their files)."""
         for file_id in file_ids:
             try:
-                with _as(owner_id):
+                with acting_for(str(owner_id)):
                     await self.files.DetachFile(files_pb2.DetachFileRequest(
                         id=file_id, reference=reference(cv_id)), timeout=TIMEOUT)
             except grpc.aio.AioRpcError as exc:
@@ -74,7 +62,7 @@ class Photos:
 
     async def read(self, owner_id: uuid.UUID, file_id: str) -> bytes | None:
         try:
-            with _as(owner_id):
+            with acting_for(str(owner_id)):
                 chunks = [chunk.data async for chunk in self.files.ReadFile(
                     files_pb2.ReadFileRequest(id=file_id, variant=VARIANT), timeout=TIMEOUT)]
         except grpc.aio.AioRpcError as exc:

@@ -9,6 +9,7 @@ import uuid
 import grpc
 
 from career.billing.v1 import billing_pb2, billing_pb2_grpc
+from career_kit.context import acting_for
 from career_kit.errors import PermissionDenied, Unavailable
 from cv.render.templates import TEMPLATES
 
@@ -23,9 +24,12 @@ class PlanGate:
         if not TEMPLATES[template].premium:
             return
         try:
-            entitlements = await self.billing.GetEntitlements(
-                billing_pb2.GetEntitlementsRequest(user_id=str(owner_id)),
-                timeout=ENTITLEMENTS_TIMEOUT)
+            # As the owner: a collaborator choosing the template asks about the owner's plan,
+            # which billing answers only to them (or to a service acting for them).
+            with acting_for(str(owner_id)):
+                entitlements = await self.billing.GetEntitlements(
+                    billing_pb2.GetEntitlementsRequest(user_id=str(owner_id)),
+                    timeout=ENTITLEMENTS_TIMEOUT)
         except grpc.aio.AioRpcError as exc:
             raise Unavailable("The plan cannot be checked right now; try again in a moment.") \
                 from exc

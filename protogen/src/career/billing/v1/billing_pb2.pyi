@@ -142,8 +142,16 @@ class ConsumeQuotaRequest(_message.Message):
     idempotency_key: str
     def __init__(self, user_id: _Optional[str] = ..., feature: _Optional[_Union[Feature, str]] = ..., amount: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
+class ReleaseQuotaRequest(_message.Message):
+    __slots__ = ("user_id", "idempotency_key")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    idempotency_key: str
+    def __init__(self, user_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
 class QuotaStatus(_message.Message):
-    __slots__ = ("feature", "allowed", "limit", "used", "remaining", "period_end", "replayed")
+    __slots__ = ("feature", "allowed", "limit", "used", "remaining", "period_end", "replayed", "released")
     FEATURE_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +159,7 @@ class QuotaStatus(_message.Message):
     REMAINING_FIELD_NUMBER: _ClassVar[int]
     PERIOD_END_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
     feature: Feature
     allowed: bool
     limit: int
@@ -158,7 +167,8 @@ class QuotaStatus(_message.Message):
     remaining: int
     period_end: _timestamp_pb2.Timestamp
     replayed: bool
-    def __init__(self, feature: _Optional[_Union[Feature, str]] = ..., allowed: _Optional[bool] = ..., limit: _Optional[int] = ..., used: _Optional[int] = ..., remaining: _Optional[int] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    released: bool
+    def __init__(self, feature: _Optional[_Union[Feature, str]] = ..., allowed: _Optional[bool] = ..., limit: _Optional[int] = ..., used: _Optional[int] = ..., remaining: _Optional[int] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replayed: _Optional[bool] = ..., released: _Optional[bool] = ...) -> None: ...
 
 class CreateCheckoutRequest(_message.Message):
     __slots__ = ("purchase", "provider", "idempotency_key")

@@ -58,6 +58,11 @@ class BillingServiceStub:
                 request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ConsumeQuotaRequest.SerializeToString,
                 response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
                 _registered_method=True)
+        self.ReleaseQuota = channel.unary_unary(
+                '/career.billing.v1.BillingService/ReleaseQuota',
+                request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.ReleaseQuotaRequest.SerializeToString,
+                response_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
+                _registered_method=True)
         self.CreateCheckout = channel.unary_unary(
                 '/career.billing.v1.BillingService/CreateCheckout',
                 request_serializer=career_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutRequest.SerializeToString,
@@ -135,6 +140,16 @@ class BillingServiceServicer:
         limit for the period, atomically. The idempotency key makes a retried call
         return the first call's result without using more. Over the limit is
         RESOURCE_EXHAUSTED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseQuota(self, request, context):
+        """ReleaseQuota gives back what the ConsumeQuota with this idempotency key used,
+        when the work it paid for failed (a provider's outage must not cost the user
+        an AI request). Idempotent: a second release, or one for a key never
+        consumed, changes nothing. A released key cannot be consumed again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -218,6 +233,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
             'ConsumeQuota': grpc.unary_unary_rpc_method_handler(
                     servicer.ConsumeQuota,
                     request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ConsumeQuotaRequest.FromString,
+                    response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.SerializeToString,
+            ),
+            'ReleaseQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseQuota,
+                    request_deserializer=career_dot_billing_dot_v1_dot_billing__pb2.ReleaseQuotaRequest.FromString,
                     response_serializer=career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.SerializeToString,
             ),
             'CreateCheckout': grpc.unary_unary_rpc_method_handler(
@@ -372,6 +392,33 @@ class BillingService:
             target,
             '/career.billing.v1.BillingService/ConsumeQuota',
             career_dot_billing_dot_v1_dot_billing__pb2.ConsumeQuotaRequest.SerializeToString,
+            career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.billing.v1.BillingService/ReleaseQuota',
+            career_dot_billing_dot_v1_dot_billing__pb2.ReleaseQuotaRequest.SerializeToString,
             career_dot_billing_dot_v1_dot_billing__pb2.QuotaStatus.FromString,
             options,
             channel_credentials,

@@ -79,6 +79,7 @@ class QuotaView:
     used: int
     period_end: datetime | None
     replayed: bool = False
+    released: bool = False
 
     @property
     def remaining(self) -> int:
@@ -167,9 +168,29 @@ class EntitlementService:
             raise Unavailable("a call with this idempotency key is in flight; retry")
         return QuotaView(feature, True, limit, used, end)
 
+    async def release_quota(self, session: AsyncSession, *, user_id: str,
+                            idempotency_key: str) -> QuotaView | None:
+        """Give back what the ConsumeQuota with this key used, once; None when no such
+        consumption exists (nothing to give back)."""
+        user = id_argument(user_id, "user id")
+        quotas = Quotas(session)
+        earlier = await quotas.consumption(user, idempotency_key.strip(), for_update=True)
+        if earlier is None:
+            return None
+        if earlier.released_at is not None:
+            used = await quotas.used(user, earlier.feature, earlier.period_start)
+            return QuotaView(earlier.feature, True, earlier.limit, used, earlier.period_end)
+        earlier.released_at = self.clock()
+        used = await quotas.give_back(user, earlier.feature, earlier.period_start,
+                                      earlier.amount)
+        return QuotaView(earlier.feature, True, earlier.limit, used, earlier.period_end,
+                         released=True)
+
 
 def _replay(earlier: QuotaConsumption, feature: str, amount: int) -> QuotaView:
     if earlier.feature != feature or earlier.amount != amount:
         raise IdempotencyKeyReused("this idempotency key was used with other parameters")
+    if earlier.released_at is not None:
+        raise IdempotencyKeyReused("this idempotency key's use was released; use a new key")
     return QuotaView(feature, True, earlier.limit, earlier.used_after, earlier.period_end,
                      replayed=True)
