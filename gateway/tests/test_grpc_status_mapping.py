@@ -99,3 +99,10 @@ def test_a_service_that_refuses_for_now_gets_a_503_with_its_retry_after() -> Non
         rpc_error(grpc.StatusCode.UNAVAILABLE, "connection refused"), "/x").headers
     assert "retry-after" not in grpc_problem(rpc_error(
         grpc.StatusCode.UNAVAILABLE, "busy", (("x-retry-after", "soon\r\nX: y"),)), "/x").headers
+
+
+def test_a_third_partys_failure_is_a_502_with_the_services_detail() -> None:
+    failed = grpc_problem(rpc_error(grpc.StatusCode.UNKNOWN, "OpenAI answered 500 twice",
+                                    (("x-problem-type", "ai-provider-failed"),)), "/ai/enhance")
+    assert failed.status_code == 502
+    assert b"OpenAI answered 500 twice" in failed.body

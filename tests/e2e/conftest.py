@@ -99,7 +99,11 @@ def stack(infra, idp: FakeIdentityProvider, spa: StaticSpa) -> Iterator[Stack]:
     platform = Stack(infra.postgres_url, infra.nats_url, infra.redis_url,
                      ports=ports, log_dir=logs, db_prefix="e2e_",
                      events_namespace="e2e", redis_key_prefix="e2e:", environment="test",
-                     extra_env={**oauth_env(idp, gateway_url, spa), **CHEAP_HASHING})
+                     extra_env={**oauth_env(idp, gateway_url, spa), **CHEAP_HASHING,
+                                # A provider that hangs times out in seconds, not a minute;
+                                # the outage tests must not open the breaker for the rest.
+                                "CV_AI_TIMEOUT_SECONDS": "2",
+                                "CV_AI_BREAKER_FAILURES": "1000"})
     assert platform.gateway_url == gateway_url
     try:
         platform.start(timeout=90)

@@ -36,6 +36,7 @@ from career_kit import registry
 from career_kit.db import sync_url
 from devstack.fakes.clamd import FakeClamd
 from devstack.fakes.email import SmtpCatcher, start_local_mail_catcher
+from devstack.fakes.llms import PROVIDER_KEYS, LocalLlms, start_local_llms
 from devstack.fakes.payments import LocalPayments, start_local_payments
 from devstack.processes import DIE_WITH_PARENT, end_group, signal_group
 from devstack.servers import free_port
@@ -138,6 +139,7 @@ class Stack:
     payments: LocalPayments | None = None
     # Started by `start()` when no CLAMAV_URL is given: the files service's malware scanner.
     clamd: FakeClamd | None = None
+    llms: LocalLlms | None = None
     # The files service's spool and local storage when FILES_DATA_DIR is not given: made by
     # `start()`, removed by `stop()`.
     _files_dir: Path | None = field(default=None, init=False, repr=False)
@@ -319,6 +321,9 @@ class Stack:
             # Room for social-media's 50 MB videos (clamd's own default is 25 MB).
             self.clamd = FakeClamd(stream_max_length=64 * 1024 * 1024).start()
             env["CLAMAV_URL"] = self.clamd.url
+        if not any(env.get(key) for key in PROVIDER_KEYS):
+            self.llms, llm_env = start_local_llms()
+            env.update(llm_env)
         if not env.get("FILES_DATA_DIR"):
             self._files_dir = Path(tempfile.mkdtemp(prefix="career-files-"))
             env["FILES_DATA_DIR"] = str(self._files_dir)
@@ -386,6 +391,9 @@ class Stack:
         if self.clamd is not None:
             self.clamd.stop()
             self.clamd = None
+        if self.llms is not None:
+            self.llms.stop()
+            self.llms = None
         if self._files_dir is not None:
             shutil.rmtree(self._files_dir, ignore_errors=True)
             self._files_dir = None

@@ -33,7 +33,7 @@ from gateway.config import GatewaySettings
 from gateway.middleware import gateway_middleware
 from gateway.problems import PROBLEM_RESPONSES, install_problem_handlers
 from gateway.ratelimit import RateLimiter
-from gateway.routers import auth, billing, cv_sharing, cvs, files, oauth, ops, webhooks
+from gateway.routers import ai, auth, billing, cv_sharing, cvs, files, oauth, ops, webhooks
 from gateway.security_events import SecurityEventReporter
 from gateway.server import uvicorn_config
 
@@ -115,7 +115,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     add_routes(app, docs_router(DOCS_URL, docs_page), ops.router, webhooks.router, auth.router,
                oauth.router, billing.router, files.router,
                # Before cvs: its /cvs/shared must not be taken for a CV's id.
-               cv_sharing.router, cv_sharing.public_router, cvs.router)
+               cv_sharing.router, cv_sharing.public_router, cvs.router, ai.router)
     return app
 
 

@@ -48,6 +48,8 @@ GRPC_TO_HTTP = HTTP_STATUS  # the kit's table (career_kit.errors), named as this
 # is replaced, unless the service marked the status as a domain error with x-problem-type.
 _CLIENT_FACING = frozenset(GRPC_TO_HTTP) - {
     grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+    # gRPC's own answer for an exception a servicer let out carries its text.
+    grpc.StatusCode.UNKNOWN,
 }
 _GENERIC_DETAIL = {
     503: "A service behind the API is unavailable; try again shortly.",
@@ -152,9 +154,11 @@ def grpc_problem_type(exc: grpc.aio.AioRpcError) -> str | None:
 # Idempotency-Key draft specifies (INVALID_ARGUMENT alone would say 400).
 # A CV whose content breaks its schema is well-formed JSON that cannot be processed: 422; so
 # is an uploaded file that cannot be read as a CV.
+# An AI provider that failed or answered nonsense is a bad gateway behind us: 502.
 PROBLEM_TYPE_STATUS: Mapping[str, int] = {"idempotency-key-reused": 422,
                                           "invalid-content": 422,
-                                          "unreadable-cv": 422}
+                                          "unreadable-cv": 422,
+                                          "ai-provider-failed": 502}
 
 
 def grpc_problem(exc: grpc.aio.AioRpcError, instance: str) -> JSONResponse:
@@ -162,9 +166,13 @@ def grpc_problem(exc: grpc.aio.AioRpcError, instance: str) -> JSONResponse:
     code = exc.code()
     problem_type = grpc_problem_type(exc)
     status = http_status_for(code)
-    if code == grpc.StatusCode.INVALID_ARGUMENT and problem_type in PROBLEM_TYPE_STATUS:
+    if problem_type in PROBLEM_TYPE_STATUS:
         status = PROBLEM_TYPE_STATUS[problem_type]
-    if code in _CLIENT_FACING or (problem_type is not None and status != 502):
+    # A domain error names its problem type and writes its detail for the client; other
+    # failures (a crash, an unreachable service) get a generic one. A 502 shows its detail
+    # only for the problem types listed above (a third party's failure, UpstreamFailed).
+    if code in _CLIENT_FACING or (problem_type is not None and (
+            status != 502 or problem_type in PROBLEM_TYPE_STATUS)):
         detail = exc.details() or _phrase(status)
     else:
         detail = _GENERIC_DETAIL.get(status, "upstream error")

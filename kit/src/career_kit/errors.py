@@ -31,6 +31,8 @@ HTTP_STATUS: Mapping[grpc.StatusCode, int] = {
     grpc.StatusCode.UNIMPLEMENTED: 501,
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    # UpstreamFailed: a third party failed (a crash in our code is INTERNAL, also 502).
+    grpc.StatusCode.UNKNOWN: 502,
 }
 
 
@@ -96,6 +98,13 @@ class Unavailable(DomainError):
                  retry_after_seconds: int = 1) -> None:
         super().__init__(detail, problem_type=problem_type)
         self.retry_after_seconds = retry_after_seconds
+
+
+class UpstreamFailed(DomainError):
+    """A third party this service depends on (an LLM provider, say) failed or answered
+    nonsense: nothing was done. The gateway answers 502 with this detail."""
+
+    status = grpc.StatusCode.UNKNOWN
 
 
 class DeadlineExceeded(DomainError):

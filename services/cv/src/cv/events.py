@@ -1,5 +1,6 @@
 """What the cv service publishes: domain `cv` (cv.created, cv.updated, cv.downloaded,
-cv.viewed, cv.completed). Each is the owner's: the event's subject is the owner's id."""
+cv.viewed, cv.completed, cv.enhanced). Each is the owner's: the event's subject is the owner's
+id."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ CV_UPDATED = "cv.updated"
 CV_DOWNLOADED = "cv.downloaded"
 CV_VIEWED = "cv.viewed"
 CV_COMPLETED = "cv.completed"
+CV_ENHANCED = "cv.enhanced"
 
 PUBLISHED_DOMAINS = ("cv",)
 
@@ -53,3 +55,11 @@ def cv_completed(cv: Cv) -> Event:
                                      version=cv.version,
                                      completed_at=timestamp(cv.completed_at))
     return Event(CV_COMPLETED, payload, subject=str(cv.owner_id))
+
+
+def cv_enhanced(cv_id: uuid.UUID, owner_id: uuid.UUID, author_id: uuid.UUID, section: str,
+                suggestions: int, at: datetime) -> Event:
+    payload = events_pb2.CvEnhanced(cv_id=str(cv_id), user_id=str(owner_id),
+                                    author_id=str(author_id), section=section,
+                                    suggestions=suggestions, enhanced_at=timestamp(at))
+    return Event(CV_ENHANCED, payload, subject=str(owner_id))

@@ -16,11 +16,13 @@ from career_kit.errors import NotFound
 from career_kit.pagination import Cursor, Page
 from career_kit.unit_of_work import UnitOfWork
 from cv.access import Access
+from cv.ai.features import AiFeatures
 from cv.collaboration import Collaboration
 from cv.exports import Exporter, Rendered
 from cv.models import Cv, CvComment, CvGrant, CvLink, CvVersion, Person
 from cv.previews import template_preview
 from cv.render.templates import TEMPLATES
+from cv.repository import AiCalls
 from cv.service import CvService
 from cv.sharing import Sharing
 from cv.uploads import SignInProfile, Uploads
@@ -80,7 +82,9 @@ def _caller_and_cv(request_id: str) -> tuple[uuid.UUID, uuid.UUID]:
 
 class CvServicer(cv_pb2_grpc.CvServiceServicer):
     def __init__(self, unit: UnitOfWork, service: CvService, exporter: Exporter,
-                 sharing: Sharing, collaboration: Collaboration, uploads: Uploads) -> None:
+                 sharing: Sharing, collaboration: Collaboration, uploads: Uploads,
+                 ai: AiFeatures) -> None:
+        self.ai = ai
         self.unit = unit
         self.service = service
         self.exporter = exporter
@@ -326,6 +330,52 @@ class CvServicer(cv_pb2_grpc.CvServiceServicer):
         await self.unit(lambda s: self.collaboration.delete_comment(s, user, cv_id,
                                                                     comment_id))
         return cv_pb2.DeleteCommentResponse()
+
+    # -- AI --------------------------------------------------------------------------------
+
+    async def EnhanceCv(self, request: cv_pb2.EnhanceCvRequest,
+                        ctx: grpc.aio.ServicerContext) -> cv_pb2.Enhancement:
+        user, cv_id = _caller_and_cv(request.id)
+        found = await self.ai.enhance(
+            user, cv_id, section=request.section,
+            index=request.index if request.HasField("index") else None, tone=request.tone,
+            target_role=request.target_role)
+        return cv_pb2.Enhancement(
+            cv_version=found.cv_version, model=found.model,
+            suggestions=[cv_pb2.Suggestion(
+                path=s.path, original=s.original, suggested=s.suggested, reason=s.reason,
+                diff=[cv_pb2.DiffOp(op=op, before=before, after=after)
+                      for op, before, after in s.diff]) for s in found.suggestions],
+            dropped=[cv_pb2.DroppedSuggestion(path=d.path, suggested=d.suggested,
+                                              unsupported=list(d.unsupported))
+                     for d in found.dropped])
+
+    async def SuggestSkills(self, request: cv_pb2.SuggestSkillsRequest,
+                            ctx: grpc.aio.ServicerContext) -> cv_pb2.SkillSuggestions:
+        user, cv_id = _caller_and_cv(request.id)
+        found = await self.ai.suggest_skills(user, cv_id, job_text=request.job_text)
+        return cv_pb2.SkillSuggestions(skills=[
+            cv_pb2.SkillSuggestion(name=s.name, reason=s.reason) for s in found])
+
+    async def WriteCoverLetter(self, request: cv_pb2.WriteCoverLetterRequest,
+                               ctx: grpc.aio.ServicerContext) -> cv_pb2.CoverLetter:
+        user, cv_id = _caller_and_cv(request.id)
+        letter = await self.ai.cover_letter(
+            user, cv_id, job_text=request.job_text, job_title=request.job_title,
+            tone=request.tone, words=request.words or 300)
+        return cv_pb2.CoverLetter(id=str(letter.id), greeting=letter.greeting,
+                                  paragraphs=letter.paragraphs, closing=letter.closing)
+
+    async def ListAiUsage(self, request: cv_pb2.ListAiUsageRequest,
+                          ctx: grpc.aio.ServicerContext) -> cv_pb2.ListAiUsageResponse:
+        user, page = signed_in_user(context.caller_id()), Page.of(request.page)
+        rows = await self.unit(lambda s: AiCalls(s).page_of_user(user, page))
+        shown, page_info = page.cut(rows, lambda c: Cursor(c.created_at, str(c.id)))
+        return cv_pb2.ListAiUsageResponse(page=page_info, calls=[cv_pb2.AiCall(
+            feature=c.feature, provider=c.provider, model=c.model,
+            input_tokens=c.input_tokens, output_tokens=c.output_tokens,
+            latency_ms=c.latency_ms, outcome=c.outcome, created_at=timestamp(c.created_at))
+            for c in shown])
 
     def add_to_server(self, server: grpc.aio.Server) -> None:
         cv_pb2_grpc.add_CvServiceServicer_to_server(self, server)

@@ -8,6 +8,9 @@ from career_kit.grpc.server import GrpcService
 from career_kit.service import Components, Resources, ServiceRuntime
 from career_kit.unit_of_work import UnitOfWork
 from cv import events
+from cv.ai.features import AiFeatures
+from cv.ai.metering import Metering
+from cv.ai.models import AiModels
 from cv.collaboration import Collaboration
 from cv.config import Settings
 from cv.consumers import UserConsumers
@@ -26,21 +29,25 @@ def compose(resources: Resources[Settings]) -> Components:
     billing = create_channel(settings.billing_grpc_target, secret)
     files = create_channel(settings.files_grpc_target, secret)
     files_stub = files_pb2_grpc.FilesServiceStub(files)
+    billing_stub = billing_pb2_grpc.BillingServiceStub(billing)
     photos = Photos(files_stub)
     unit = UnitOfWork(resources.db)
     service = CvService(unit, resources.outbox, settings,
-                        PlanGate(billing_pb2_grpc.BillingServiceStub(billing)), photos)
+                        PlanGate(billing_stub), photos)
     sharing = Sharing(resources.outbox, resources.redis, settings.platform.redis_key_prefix,
                       utc_now)
+    models = AiModels(settings)
+    ai = AiFeatures(unit, resources.outbox, models, Metering(unit, billing_stub, utc_now),
+                    utc_now)
     servicer = CvServicer(
         unit, service, Exporter(unit, resources.outbox, sharing, photos, utc_now), sharing,
-        Collaboration(utc_now), Uploads(unit, service, files_stub))
+        Collaboration(utc_now), Uploads(unit, service, files_stub), ai)
     return Components(
         grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
         subscriptions=UserConsumers(service).subscriptions(),
         publishes=events.PUBLISHED_DOMAINS,
         background=[service.run_purge],
-        closers=[billing.close, files.close],
+        closers=[models.aclose, billing.close, files.close],
         domain=service)
 
 

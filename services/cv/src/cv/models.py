@@ -19,7 +19,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Text, text
+from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Index, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -129,3 +129,36 @@ class Person(Base):
     # Lower-cased: how a collaborator is looked up.
     email: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
+
+
+class AiCall(Base):
+    """One model call: who, for what, which provider and model, tokens, latency, outcome."""
+
+    __tablename__ = "ai_calls"
+    __table_args__ = (Index("ix_ai_calls_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    feature: Mapped[str] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(Text)
+    input_tokens: Mapped[int] = mapped_column(BigInteger)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(Text)  # "ok" or "failed:<kind>"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoverLetter(Base):
+    """A cover letter written for a CV and a job, kept with the CV."""
+
+    __tablename__ = "cv_cover_letters"
+    __table_args__ = (Index("ix_cv_cover_letters_cv_id_created_at", "cv_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cv_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cvs.id", ondelete="CASCADE"))
+    job_title: Mapped[str] = mapped_column(Text)
+    # {"greeting": str, "paragraphs": [str], "closing": str}
+    letter: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

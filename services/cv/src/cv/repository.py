@@ -10,7 +10,16 @@ from sqlalchemy.dialects.postgresql import insert
 
 from career_kit.pagination import Page
 from career_kit.repository import Repository
-from cv.models import Cv, CvComment, CvGrant, CvLink, CvLinkDay, CvVersion, Person
+from cv.models import (
+    AiCall,
+    Cv,
+    CvComment,
+    CvGrant,
+    CvLink,
+    CvLinkDay,
+    CvVersion,
+    Person,
+)
 
 
 class Cvs(Repository):
@@ -212,3 +221,18 @@ class People(Repository):
 
     async def remove(self, user_id: uuid.UUID) -> None:
         await self.session.execute(delete(Person).where(Person.user_id == user_id))
+
+
+class AiCalls(Repository):
+    async def page_of_user(self, user_id: uuid.UUID, page: Page) -> list[AiCall]:
+        query = select(AiCall).where(AiCall.user_id == user_id)
+        if page.before is not None:
+            query = query.where(func.row(AiCall.created_at, AiCall.id)
+                                < func.row(page.before.created, uuid.UUID(page.before.key)))
+        rows = await self.session.scalars(query.order_by(AiCall.created_at.desc(),
+                                                         AiCall.id.desc())
+                                          .limit(page.rows_to_read))
+        return list(rows)
+
+    async def erase_user(self, user_id: uuid.UUID) -> None:
+        await self.session.execute(delete(AiCall).where(AiCall.user_id == user_id))

@@ -37,7 +37,7 @@ from cv.photos import Photos
 from cv.plans import PlanGate
 from cv.render.options import OptionsInvalid, parse_options
 from cv.render.templates import DEFAULT_TEMPLATE, TEMPLATES
-from cv.repository import Comments, Cvs, Grants, People, Versions
+from cv.repository import AiCalls, Comments, Cvs, Grants, People, Versions
 
 log = logging.getLogger(__name__)
 
@@ -305,11 +305,12 @@ class CvService:
     # -- erasure ---------------------------------------------------------------------------
 
     async def erase_user(self, session: AsyncSession, user_id: str) -> None:
-        """user.deleted: every CV of the user and, with them, every version, link, grant and
-        comment on them; the user's grants on others' CVs, their comments there, and what the
-        service knew of them."""
+        """user.deleted: every CV of the user and, with them, every version, link, grant,
+        comment and cover letter on them; the user's grants on others' CVs, their comments
+        there, their AI usage, and what the service knew of them."""
         user = uuid.UUID(user_id)
         await Cvs(session).erase_owner(user)
         await Grants(session).erase_user(user)
         await Comments(session).erase_author(user)
         await People(session).remove(user)
+        await AiCalls(session).erase_user(user)

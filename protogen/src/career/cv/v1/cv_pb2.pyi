@@ -491,3 +491,145 @@ class RestoreVersionRequest(_message.Message):
     version: int
     expected_version: int
     def __init__(self, id: _Optional[str] = ..., version: _Optional[int] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class EnhanceCvRequest(_message.Message):
+    __slots__ = ("id", "section", "index", "tone", "target_role")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SECTION_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    TONE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_ROLE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    section: str
+    index: int
+    tone: str
+    target_role: str
+    def __init__(self, id: _Optional[str] = ..., section: _Optional[str] = ..., index: _Optional[int] = ..., tone: _Optional[str] = ..., target_role: _Optional[str] = ...) -> None: ...
+
+class DiffOp(_message.Message):
+    __slots__ = ("op", "before", "after")
+    OP_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    op: str
+    before: str
+    after: str
+    def __init__(self, op: _Optional[str] = ..., before: _Optional[str] = ..., after: _Optional[str] = ...) -> None: ...
+
+class Suggestion(_message.Message):
+    __slots__ = ("path", "original", "suggested", "reason", "diff")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DIFF_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    original: str
+    suggested: str
+    reason: str
+    diff: _containers.RepeatedCompositeFieldContainer[DiffOp]
+    def __init__(self, path: _Optional[str] = ..., original: _Optional[str] = ..., suggested: _Optional[str] = ..., reason: _Optional[str] = ..., diff: _Optional[_Iterable[_Union[DiffOp, _Mapping]]] = ...) -> None: ...
+
+class DroppedSuggestion(_message.Message):
+    __slots__ = ("path", "suggested", "unsupported")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_FIELD_NUMBER: _ClassVar[int]
+    UNSUPPORTED_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    suggested: str
+    unsupported: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, path: _Optional[str] = ..., suggested: _Optional[str] = ..., unsupported: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Enhancement(_message.Message):
+    __slots__ = ("cv_version", "suggestions", "dropped", "model")
+    CV_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    cv_version: int
+    suggestions: _containers.RepeatedCompositeFieldContainer[Suggestion]
+    dropped: _containers.RepeatedCompositeFieldContainer[DroppedSuggestion]
+    model: str
+    def __init__(self, cv_version: _Optional[int] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., dropped: _Optional[_Iterable[_Union[DroppedSuggestion, _Mapping]]] = ..., model: _Optional[str] = ...) -> None: ...
+
+class SuggestSkillsRequest(_message.Message):
+    __slots__ = ("id", "job_text")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_TEXT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    job_text: str
+    def __init__(self, id: _Optional[str] = ..., job_text: _Optional[str] = ...) -> None: ...
+
+class SkillSuggestion(_message.Message):
+    __slots__ = ("name", "reason")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class SkillSuggestions(_message.Message):
+    __slots__ = ("skills",)
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    skills: _containers.RepeatedCompositeFieldContainer[SkillSuggestion]
+    def __init__(self, skills: _Optional[_Iterable[_Union[SkillSuggestion, _Mapping]]] = ...) -> None: ...
+
+class WriteCoverLetterRequest(_message.Message):
+    __slots__ = ("id", "job_text", "job_title", "tone", "words")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_TEXT_FIELD_NUMBER: _ClassVar[int]
+    JOB_TITLE_FIELD_NUMBER: _ClassVar[int]
+    TONE_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    job_text: str
+    job_title: str
+    tone: str
+    words: int
+    def __init__(self, id: _Optional[str] = ..., job_text: _Optional[str] = ..., job_title: _Optional[str] = ..., tone: _Optional[str] = ..., words: _Optional[int] = ...) -> None: ...
+
+class CoverLetter(_message.Message):
+    __slots__ = ("id", "greeting", "paragraphs", "closing")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    GREETING_FIELD_NUMBER: _ClassVar[int]
+    PARAGRAPHS_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    greeting: str
+    paragraphs: _containers.RepeatedScalarFieldContainer[str]
+    closing: str
+    def __init__(self, id: _Optional[str] = ..., greeting: _Optional[str] = ..., paragraphs: _Optional[_Iterable[str]] = ..., closing: _Optional[str] = ...) -> None: ...
+
+class ListAiUsageRequest(_message.Message):
+    __slots__ = ("page",)
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    page: _pagination_pb2.PageRequest
+    def __init__(self, page: _Optional[_Union[_pagination_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class AiCall(_message.Message):
+    __slots__ = ("feature", "provider", "model", "input_tokens", "output_tokens", "latency_ms", "outcome", "created_at")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    INPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+    outcome: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, feature: _Optional[str] = ..., provider: _Optional[str] = ..., model: _Optional[str] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., latency_ms: _Optional[float] = ..., outcome: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAiUsageResponse(_message.Message):
+    __slots__ = ("calls", "page")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[AiCall]
+    page: _pagination_pb2.PageResponse
+    def __init__(self, calls: _Optional[_Iterable[_Union[AiCall, _Mapping]]] = ..., page: _Optional[_Union[_pagination_pb2.PageResponse, _Mapping]] = ...) -> None: ...

@@ -197,6 +197,26 @@ class CvServiceStub:
                 request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentRequest.SerializeToString,
                 response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentResponse.FromString,
                 _registered_method=True)
+        self.EnhanceCv = channel.unary_unary(
+                '/career.cv.v1.CvService/EnhanceCv',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.EnhanceCvRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Enhancement.FromString,
+                _registered_method=True)
+        self.SuggestSkills = channel.unary_unary(
+                '/career.cv.v1.CvService/SuggestSkills',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.SuggestSkillsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.SkillSuggestions.FromString,
+                _registered_method=True)
+        self.WriteCoverLetter = channel.unary_unary(
+                '/career.cv.v1.CvService/WriteCoverLetter',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.FromString,
+                _registered_method=True)
+        self.ListAiUsage = channel.unary_unary(
+                '/career.cv.v1.CvService/ListAiUsage',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListAiUsageRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListAiUsageResponse.FromString,
+                _registered_method=True)
 
 
 class CvServiceServicer:
@@ -428,6 +448,37 @@ class CvServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EnhanceCv(self, request, context):
+        """AI (each model call uses one of the caller's ai_requests; a provider's failure
+        gives it back). Suggestions never change the CV.
+        Rephrasings of a section (or one entry) as a diff, checked against the CV:
+        one that states what the CV does not is dropped, with what it invented.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuggestSkills(self, request, context):
+        """Skills the experience shows (and a target job asks for), not already listed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WriteCoverLetter(self, request, context):
+        """A cover letter for a job, kept with the CV.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAiUsage(self, request, context):
+        """The caller's model calls, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CvServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -585,6 +636,26 @@ def add_CvServiceServicer_to_server(servicer, server):
                     servicer.DeleteComment,
                     request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentRequest.FromString,
                     response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentResponse.SerializeToString,
+            ),
+            'EnhanceCv': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnhanceCv,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.EnhanceCvRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Enhancement.SerializeToString,
+            ),
+            'SuggestSkills': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuggestSkills,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.SuggestSkillsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.SkillSuggestions.SerializeToString,
+            ),
+            'WriteCoverLetter': grpc.unary_unary_rpc_method_handler(
+                    servicer.WriteCoverLetter,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.SerializeToString,
+            ),
+            'ListAiUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAiUsage,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListAiUsageRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListAiUsageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1432,6 +1503,114 @@ class CvService:
             '/career.cv.v1.CvService/DeleteComment',
             career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentRequest.SerializeToString,
             career_dot_cv_dot_v1_dot_cv__pb2.DeleteCommentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnhanceCv(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/EnhanceCv',
+            career_dot_cv_dot_v1_dot_cv__pb2.EnhanceCvRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Enhancement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuggestSkills(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/SuggestSkills',
+            career_dot_cv_dot_v1_dot_cv__pb2.SuggestSkillsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.SkillSuggestions.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WriteCoverLetter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/WriteCoverLetter',
+            career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAiUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListAiUsage',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListAiUsageRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListAiUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

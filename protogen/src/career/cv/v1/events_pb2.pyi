@@ -75,3 +75,19 @@ class CvCompleted(_message.Message):
     version: int
     completed_at: _timestamp_pb2.Timestamp
     def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., version: _Optional[int] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CvEnhanced(_message.Message):
+    __slots__ = ("cv_id", "user_id", "author_id", "section", "suggestions", "enhanced_at")
+    CV_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SECTION_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    ENHANCED_AT_FIELD_NUMBER: _ClassVar[int]
+    cv_id: str
+    user_id: str
+    author_id: str
+    section: str
+    suggestions: int
+    enhanced_at: _timestamp_pb2.Timestamp
+    def __init__(self, cv_id: _Optional[str] = ..., user_id: _Optional[str] = ..., author_id: _Optional[str] = ..., section: _Optional[str] = ..., suggestions: _Optional[int] = ..., enhanced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

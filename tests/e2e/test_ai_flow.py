@@ -1,0 +1,96 @@
+"""AI on a CV through the gateway, against the dev stack's fake OpenAI: a free plan's three AI
+requests, the fourth refused with the plan that allows more, more after upgrading; a provider
+outage or timeout answered with a 502/504 problem and no request used; a suggestion that
+invents an employer dropped."""
+
+from __future__ import annotations
+
+import uuid
+
+from .test_billing_flow import _subscribe, _until
+
+WORK = [{"name": "Kestrel Payments", "position": "Backend Engineer", "startDate": "2021-03",
+         "highlights": ["Made settlement faster for 40,000 merchants",
+                        "Wrote the ledger service"]}]
+
+
+def _signed_in_with_cv(new_browser):
+    browser = new_browser()
+    browser.sign_up_and_in(f"ai-{uuid.uuid4().hex[:8]}@example.com")
+    cv = browser.call("POST", "/cvs", bearer=browser.access_token, json={
+        "content": {"basics": {"name": "Ada"}, "work": WORK}}).json()
+    return browser, cv["id"]
+
+
+def _used(browser) -> int:
+    entitlements = browser.call("GET", "/api/plans/entitlements",
+                                bearer=browser.access_token).json()
+    return next(x["used"] for x in entitlements["limits"] if x["feature"] == "ai_requests")
+
+
+def _enhance(browser, cv_id: str):
+    return browser.call("POST", "/ai/enhance", bearer=browser.access_token,
+                        json={"cv_id": cv_id, "section": "work", "tone": "confident"})
+
+
+def test_a_free_plan_has_three_ai_requests_and_pro_has_more(stack, new_browser) -> None:
+    ada, cv_id = _signed_in_with_cv(new_browser)
+    for _ in range(3):
+        enhanced = _enhance(ada, cv_id)
+        assert enhanced.status_code == 200, enhanced.text
+        assert enhanced.json()["cv_version"] == 1
+
+    refused = _enhance(ada, cv_id)
+
+    assert refused.status_code == 429, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("ai-quota-exceeded") and "Pro" in problem["detail"]
+    usage = ada.call("GET", "/ai/usage", bearer=ada.access_token).json()["calls"]
+    assert [c["outcome"] for c in usage] == ["ok"] * 3
+    assert all(c["provider"] == "openai" and c["input_tokens"] > 0 for c in usage)
+
+    _subscribe(stack, ada, "pro")
+    _until(lambda: _used(ada) == 0 and ada.call(
+        "GET", "/api/plans/entitlements", bearer=ada.access_token).json()["plan"] == "pro",
+        within=10.0)
+    assert _enhance(ada, cv_id).status_code == 200
+
+
+def test_a_provider_outage_is_a_502_and_a_hang_a_504_and_neither_uses_a_request(
+        stack, new_browser) -> None:
+    ada, cv_id = _signed_in_with_cv(new_browser)
+    openai = stack.llms.openai
+
+    openai.script({"status": 500}, {"status": 500}, {"status": 500})
+    failed = _enhance(ada, cv_id)
+    assert failed.status_code == 502, failed.text
+    assert failed.json()["type"].endswith("ai-provider-failed")
+    openai.script({"delay": 5}, {"delay": 5}, {"delay": 5})
+    hung = _enhance(ada, cv_id)
+    assert hung.status_code == 504, hung.text
+
+    assert _used(ada) == 0
+    outcomes = [c["outcome"] for c in ada.call("GET", "/ai/usage",
+                                               bearer=ada.access_token).json()["calls"]]
+    assert outcomes == ["failed:timeout", "failed:unavailable"]
+
+
+def test_a_suggestion_that_invents_an_employer_is_dropped(stack, new_browser) -> None:
+    ada, cv_id = _signed_in_with_cv(new_browser)
+    stack.llms.openai.script({"answer": {"suggestions": [
+        {"path": "work[0].highlights[0]", "reason": "stronger verb",
+         "suggested": "Cut settlement time for 40,000 merchants"},
+        {"path": "work[0].highlights[1]", "reason": "more impressive",
+         "suggested": "Wrote the ledger service later adopted by Google"}]}})
+
+    enhanced = _enhance(ada, cv_id)
+
+    assert enhanced.status_code == 200, enhanced.text
+    body = enhanced.json()
+    assert [s["path"] for s in body["suggestions"]] == ["work[0].highlights[0]"]
+    assert body["suggestions"][0]["original"] == "Made settlement faster for 40,000 merchants"
+    assert {"equal", "replace"} <= {op["op"] for op in body["suggestions"][0]["diff"]}
+    [dropped] = body["dropped"]
+    assert dropped["path"] == "work[0].highlights[1]" and "name Google" in dropped["unsupported"]
+    cv = ada.call("GET", f"/cvs/{cv_id}", bearer=ada.access_token).json()
+    assert cv["version"] == 1  # suggestions never change the CV
