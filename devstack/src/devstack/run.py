@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             + (f"  Payments: fake Stripe {stack.payments.stripe.url} "
                "(checkout pages pay offline; events at /__fake/events)\n"
                if stack.payments and stack.payments.stripe else "")
+            + (f"  AI:       fake OpenAI {stack.llms.openai.base_url} (and Anthropic, Gemini, "
+               "Cohere; answers at /__fake/requests, scripts at /__fake/script)\n"
+               if stack.llms else "")
             + "A process that exits is restarted.\nPress Ctrl-C to stop."
         )
         supervisor = Supervisor(stack, report=_say)
