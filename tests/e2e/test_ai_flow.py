@@ -94,3 +94,45 @@ def test_a_suggestion_that_invents_an_employer_is_dropped(stack, new_browser) ->
     assert dropped["path"] == "work[0].highlights[1]" and "name Google" in dropped["unsupported"]
     cv = ada.call("GET", f"/cvs/{cv_id}", bearer=ada.access_token).json()
     assert cv["version"] == 1  # suggestions never change the CV
+
+
+AD = """Senior Backend Engineer (Payments)
+Requirements:
+- Python and PostgreSQL in production
+- Kubernetes
+- Experience with payments or ledgers
+Nice to have: Rust, Kafka"""
+
+
+def test_ats_analysis_and_match_are_free_deterministic_and_move_with_the_cv(new_browser) -> None:
+    ada, cv_id = _signed_in_with_cv(new_browser)
+
+    def analysed() -> dict:
+        answer = ada.call("POST", "/ai/ats-analysis", bearer=ada.access_token,
+                          json={"cv_id": cv_id, "job_text": AD,
+                                "job_title": "Senior Backend Engineer"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def matched() -> dict:
+        answer = ada.call("POST", "/ai/match", bearer=ada.access_token, json={
+            "cv_id": cv_id, "job": {"title": "Senior Backend Engineer", "description": AD,
+                                    "skills": ["Python", "Kubernetes"], "remote": True}})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    first, again = analysed(), analysed()
+    assert first == again and 0 <= first["score"] <= 100
+    assert "Kubernetes" in first["missing_keywords"]
+    fit = matched()
+    assert fit == matched() and {p["name"] for p in fit["parts"]} >= {"skills", "location"}
+
+    cv = ada.call("GET", f"/cvs/{cv_id}", bearer=ada.access_token)
+    added = ada.call("PATCH", f"/cvs/{cv_id}/sections/skills", bearer=ada.access_token,
+                     json=[{"name": "Platform", "keywords": ["Kubernetes", "Python"]}],
+                     headers={"If-Match": cv.headers["etag"]})
+    assert added.status_code == 200, added.text
+
+    assert analysed()["score"] > first["score"]
+    assert matched()["score"] > fit["score"]
+    assert _used(ada) == 0  # no model was asked

@@ -1,4 +1,5 @@
 """/ai: the AI features on one's CVs (the cv service's), under the gateway's AI rate limit.
+ATS analysis and matching are deterministic and free; their optional advice is a model call.
 Each model call uses one of the plan's AI requests (429 `ai-quota-exceeded` naming the plan
 that allows more); a provider that fails gives 502 `ai-provider-failed` or 504
 `ai-provider-timeout`, and the request is not counted."""
@@ -13,15 +14,21 @@ from gateway.clients import ClientsDep
 from gateway.conversions import PageSize, PageToken, page_request
 from gateway.routers.ai_schemas import (
     AiUsageOut,
+    AtsIn,
+    AtsOut,
     CoverLetterIn,
     CoverLetterOut,
     EnhanceIn,
     EnhancementOut,
+    MatchIn,
+    MatchOut,
     SkillOut,
     SkillsIn,
     SkillsOut,
     ai_call_out,
+    ats_out,
     enhancement_out,
+    match_out,
 )
 
 router = APIRouter(tags=["ai"])
@@ -57,6 +64,30 @@ async def cover_letter(body: CoverLetterIn, caller: CurrentCaller,
         words=body.words), timeout=AI_TIMEOUT)
     return CoverLetterOut(id=letter.id, greeting=letter.greeting,
                           paragraphs=list(letter.paragraphs), closing=letter.closing)
+
+
+@router.post("/ai/ats-analysis", response_model=AtsOut,
+             summary="How an ATS reads a CV against a job ad: a 0-100 score and its breakdown")
+async def ats_analysis(body: AtsIn, caller: CurrentCaller, clients: ClientsDep) -> AtsOut:
+    return ats_out(await clients.cv.AnalyseAts(cv_pb2.AnalyseAtsRequest(
+        id=body.cv_id, job_text=body.job_text, job_title=body.job_title, advice=body.advice),
+        timeout=AI_TIMEOUT))
+
+
+@router.post("/ai/match", response_model=MatchOut,
+             summary="How well a CV fits a job, explained part by part (no model)")
+async def match(body: MatchIn, caller: CurrentCaller, clients: ClientsDep) -> MatchOut:
+    job = cv_pb2.Job(title=body.job.title, description=body.job.description,
+                     skills=body.job.skills, location=body.job.location,
+                     seniority=body.job.seniority, currency=body.job.currency)
+    for name in ("remote", "salary_min", "salary_max"):
+        if (value := getattr(body.job, name)) is not None:
+            setattr(job, name, value)
+    request = cv_pb2.MatchCvJobRequest(id=body.cv_id, job=job,
+                                       expected_currency=body.expected_currency)
+    if body.expected_salary is not None:
+        request.expected_salary = body.expected_salary
+    return match_out(await clients.cv.MatchCvJob(request))
 
 
 @router.get("/ai/usage", response_model=AiUsageOut,

@@ -78,6 +78,71 @@ class CoverLetterOut(BaseModel):
     closing: str
 
 
+class AtsIn(BaseModel):
+    cv_id: str = Field(max_length=64)
+    job_text: str = Field(min_length=1, max_length=20_000, description="The job ad")
+    job_title: str = Field(default="", max_length=200)
+    advice: bool = Field(default=False,
+                         description="Also ask a model for phrasing advice (one AI request)")
+
+
+class ScorePartOut(BaseModel):
+    name: str
+    score: float | None = Field(description="0..1; null when unknown (nothing to compare)")
+    weight: float = Field(description="Its share of the total (the known parts sum to 1)")
+    reason: str
+
+
+class FindingOut(BaseModel):
+    code: str
+    severity: str = Field(description="info, warning or problem")
+    message: str
+    where: str = Field(description='A content path ("work[2].endDate"), "template" or ""')
+
+
+class AdviceOut(BaseModel):
+    path: str
+    advice: str
+
+
+class AtsOut(BaseModel):
+    score: int = Field(ge=0, le=100)
+    parts: list[ScorePartOut]
+    matched_keywords: list[str]
+    missing_keywords: list[str] = Field(description="Heaviest first")
+    missing_skills: list[str]
+    findings: list[FindingOut]
+    words: int
+    advice: list[AdviceOut]
+
+
+class JobIn(BaseModel):
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=20_000)
+    skills: list[str] = Field(default_factory=list, max_length=100)
+    location: str = Field(default="", max_length=200)
+    remote: bool | None = None
+    seniority: str = Field(default="", max_length=50)
+    salary_min: float | None = Field(default=None, ge=0)
+    salary_max: float | None = Field(default=None, ge=0)
+    currency: str = Field(default="", max_length=3, description="ISO 4217")
+
+
+class MatchIn(BaseModel):
+    cv_id: str = Field(max_length=64)
+    job: JobIn
+    expected_salary: float | None = Field(default=None, ge=0)
+    expected_currency: str = Field(default="", max_length=3)
+
+
+class MatchOut(BaseModel):
+    score: int = Field(ge=0, le=100)
+    parts: list[ScorePartOut]
+    matched_skills: list[str]
+    missing_skills: list[str]
+    years_of_experience: float
+
+
 class AiCallOut(BaseModel):
     feature: str
     provider: str
@@ -110,3 +175,25 @@ def ai_call_out(call: cv_pb2.AiCall) -> AiCallOut:
                      input_tokens=call.input_tokens, output_tokens=call.output_tokens,
                      latency_ms=call.latency_ms, outcome=call.outcome,
                      created_at=datetime_of(call, "created_at"))
+
+
+def score_part_out(part: cv_pb2.ScorePart) -> ScorePartOut:
+    return ScorePartOut(name=part.name, score=part.score if part.HasField("score") else None,
+                        weight=part.weight, reason=part.reason)
+
+
+def ats_out(found: cv_pb2.AtsAnalysis) -> AtsOut:
+    return AtsOut(score=found.score, parts=[score_part_out(p) for p in found.parts],
+                  matched_keywords=list(found.matched_keywords),
+                  missing_keywords=list(found.missing_keywords),
+                  missing_skills=list(found.missing_skills), words=found.words,
+                  findings=[FindingOut(code=f.code, severity=f.severity, message=f.message,
+                                       where=f.where) for f in found.findings],
+                  advice=[AdviceOut(path=a.path, advice=a.advice) for a in found.advice])
+
+
+def match_out(found: cv_pb2.JobMatch) -> MatchOut:
+    return MatchOut(score=found.score, parts=[score_part_out(p) for p in found.parts],
+                    matched_skills=list(found.matched_skills),
+                    missing_skills=list(found.missing_skills),
+                    years_of_experience=found.years_of_experience)

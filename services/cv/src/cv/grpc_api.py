@@ -17,6 +17,7 @@ from career_kit.pagination import Cursor, Page
 from career_kit.unit_of_work import UnitOfWork
 from cv.access import Access
 from cv.ai.features import AiFeatures
+from cv.analysis.match import Job
 from cv.collaboration import Collaboration
 from cv.exports import Exporter, Rendered
 from cv.models import Cv, CvComment, CvGrant, CvLink, CvVersion, Person
@@ -74,6 +75,13 @@ def comment_message(comment: CvComment) -> cv_pb2.Comment:
 def export_message(rendered: Rendered) -> cv_pb2.Export:
     return cv_pb2.Export(content=rendered.content, media_type=rendered.media_type,
                          file_name=rendered.file_name, version=rendered.version)
+
+
+def _part(name: str, score: float | None, weight: float, reason: str) -> cv_pb2.ScorePart:
+    part = cv_pb2.ScorePart(name=name, weight=weight, reason=reason)
+    if score is not None:
+        part.score = score
+    return part
 
 
 def _caller_and_cv(request_id: str) -> tuple[uuid.UUID, uuid.UUID]:
@@ -365,6 +373,44 @@ class CvServicer(cv_pb2_grpc.CvServiceServicer):
             tone=request.tone, words=request.words or 300)
         return cv_pb2.CoverLetter(id=str(letter.id), greeting=letter.greeting,
                                   paragraphs=letter.paragraphs, closing=letter.closing)
+
+    async def AnalyseAts(self, request: cv_pb2.AnalyseAtsRequest,
+                         ctx: grpc.aio.ServicerContext) -> cv_pb2.AtsAnalysis:
+        user, cv_id = _caller_and_cv(request.id)
+        found = await self.ai.ats(user, cv_id, job_text=request.job_text,
+                                  job_title=request.job_title, advice=request.advice)
+        report = found.report
+        return cv_pb2.AtsAnalysis(
+            score=report.score, words=report.length.words,
+            parts=[_part(p.name, p.score, p.weight, f"{p.points:g} points")
+                   for p in report.parts],
+            matched_keywords=[t.name for t in report.keywords.matched],
+            missing_keywords=[t.name for t in report.keywords.missing],
+            missing_skills=list(report.skills.missing),
+            findings=[cv_pb2.AtsFinding(code=f.code, severity=f.severity, message=f.message,
+                                        where=f.where) for f in report.findings],
+            advice=[cv_pb2.Advice(path=path, advice=text) for path, text in found.advice])
+
+    async def MatchCvJob(self, request: cv_pb2.MatchCvJobRequest,
+                         ctx: grpc.aio.ServicerContext) -> cv_pb2.JobMatch:
+        user, cv_id = _caller_and_cv(request.id)
+        job = request.job
+        found = await self.ai.match(
+            user, cv_id, Job(
+                title=job.title, description=job.description, skills=tuple(job.skills),
+                location=job.location, remote=job.remote if job.HasField("remote") else None,
+                seniority=job.seniority or None,
+                salary_min=job.salary_min if job.HasField("salary_min") else None,
+                salary_max=job.salary_max if job.HasField("salary_max") else None,
+                currency=job.currency or None),
+            expected_salary=(request.expected_salary if request.HasField("expected_salary")
+                             else None),
+            currency=request.expected_currency or None)
+        return cv_pb2.JobMatch(
+            score=found.score, matched_skills=list(found.matched_skills),
+            missing_skills=list(found.missing_skills),
+            years_of_experience=found.years_of_experience,
+            parts=[_part(p.name, p.score, p.weight, p.reason) for p in found.parts])
 
     async def ListAiUsage(self, request: cv_pb2.ListAiUsageRequest,
                           ctx: grpc.aio.ServicerContext) -> cv_pb2.ListAiUsageResponse:

@@ -633,3 +633,115 @@ class ListAiUsageResponse(_message.Message):
     calls: _containers.RepeatedCompositeFieldContainer[AiCall]
     page: _pagination_pb2.PageResponse
     def __init__(self, calls: _Optional[_Iterable[_Union[AiCall, _Mapping]]] = ..., page: _Optional[_Union[_pagination_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class AnalyseAtsRequest(_message.Message):
+    __slots__ = ("id", "job_text", "job_title", "advice")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_TEXT_FIELD_NUMBER: _ClassVar[int]
+    JOB_TITLE_FIELD_NUMBER: _ClassVar[int]
+    ADVICE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    job_text: str
+    job_title: str
+    advice: bool
+    def __init__(self, id: _Optional[str] = ..., job_text: _Optional[str] = ..., job_title: _Optional[str] = ..., advice: _Optional[bool] = ...) -> None: ...
+
+class ScorePart(_message.Message):
+    __slots__ = ("name", "score", "weight", "reason")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    score: float
+    weight: float
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., score: _Optional[float] = ..., weight: _Optional[float] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AtsFinding(_message.Message):
+    __slots__ = ("code", "severity", "message", "where")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    WHERE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    severity: str
+    message: str
+    where: str
+    def __init__(self, code: _Optional[str] = ..., severity: _Optional[str] = ..., message: _Optional[str] = ..., where: _Optional[str] = ...) -> None: ...
+
+class Advice(_message.Message):
+    __slots__ = ("path", "advice")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ADVICE_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    advice: str
+    def __init__(self, path: _Optional[str] = ..., advice: _Optional[str] = ...) -> None: ...
+
+class AtsAnalysis(_message.Message):
+    __slots__ = ("score", "parts", "matched_keywords", "missing_keywords", "missing_skills", "findings", "words", "advice")
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    MISSING_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    MISSING_SKILLS_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
+    ADVICE_FIELD_NUMBER: _ClassVar[int]
+    score: int
+    parts: _containers.RepeatedCompositeFieldContainer[ScorePart]
+    matched_keywords: _containers.RepeatedScalarFieldContainer[str]
+    missing_keywords: _containers.RepeatedScalarFieldContainer[str]
+    missing_skills: _containers.RepeatedScalarFieldContainer[str]
+    findings: _containers.RepeatedCompositeFieldContainer[AtsFinding]
+    words: int
+    advice: _containers.RepeatedCompositeFieldContainer[Advice]
+    def __init__(self, score: _Optional[int] = ..., parts: _Optional[_Iterable[_Union[ScorePart, _Mapping]]] = ..., matched_keywords: _Optional[_Iterable[str]] = ..., missing_keywords: _Optional[_Iterable[str]] = ..., missing_skills: _Optional[_Iterable[str]] = ..., findings: _Optional[_Iterable[_Union[AtsFinding, _Mapping]]] = ..., words: _Optional[int] = ..., advice: _Optional[_Iterable[_Union[Advice, _Mapping]]] = ...) -> None: ...
+
+class Job(_message.Message):
+    __slots__ = ("title", "description", "skills", "location", "remote", "seniority", "salary_min", "salary_max", "currency")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_FIELD_NUMBER: _ClassVar[int]
+    SENIORITY_FIELD_NUMBER: _ClassVar[int]
+    SALARY_MIN_FIELD_NUMBER: _ClassVar[int]
+    SALARY_MAX_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    description: str
+    skills: _containers.RepeatedScalarFieldContainer[str]
+    location: str
+    remote: bool
+    seniority: str
+    salary_min: float
+    salary_max: float
+    currency: str
+    def __init__(self, title: _Optional[str] = ..., description: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., location: _Optional[str] = ..., remote: _Optional[bool] = ..., seniority: _Optional[str] = ..., salary_min: _Optional[float] = ..., salary_max: _Optional[float] = ..., currency: _Optional[str] = ...) -> None: ...
+
+class MatchCvJobRequest(_message.Message):
+    __slots__ = ("id", "job", "expected_salary", "expected_currency")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_SALARY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    job: Job
+    expected_salary: float
+    expected_currency: str
+    def __init__(self, id: _Optional[str] = ..., job: _Optional[_Union[Job, _Mapping]] = ..., expected_salary: _Optional[float] = ..., expected_currency: _Optional[str] = ...) -> None: ...
+
+class JobMatch(_message.Message):
+    __slots__ = ("score", "parts", "matched_skills", "missing_skills", "years_of_experience")
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_SKILLS_FIELD_NUMBER: _ClassVar[int]
+    MISSING_SKILLS_FIELD_NUMBER: _ClassVar[int]
+    YEARS_OF_EXPERIENCE_FIELD_NUMBER: _ClassVar[int]
+    score: int
+    parts: _containers.RepeatedCompositeFieldContainer[ScorePart]
+    matched_skills: _containers.RepeatedScalarFieldContainer[str]
+    missing_skills: _containers.RepeatedScalarFieldContainer[str]
+    years_of_experience: float
+    def __init__(self, score: _Optional[int] = ..., parts: _Optional[_Iterable[_Union[ScorePart, _Mapping]]] = ..., matched_skills: _Optional[_Iterable[str]] = ..., missing_skills: _Optional[_Iterable[str]] = ..., years_of_experience: _Optional[float] = ...) -> None: ...

@@ -212,6 +212,16 @@ class CvServiceStub:
                 request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.SerializeToString,
                 response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.FromString,
                 _registered_method=True)
+        self.AnalyseAts = channel.unary_unary(
+                '/career.cv.v1.CvService/AnalyseAts',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.AnalyseAtsRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.AtsAnalysis.FromString,
+                _registered_method=True)
+        self.MatchCvJob = channel.unary_unary(
+                '/career.cv.v1.CvService/MatchCvJob',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.MatchCvJobRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.JobMatch.FromString,
+                _registered_method=True)
         self.ListAiUsage = channel.unary_unary(
                 '/career.cv.v1.CvService/ListAiUsage',
                 request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListAiUsageRequest.SerializeToString,
@@ -472,6 +482,22 @@ class CvServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AnalyseAts(self, request, context):
+        """ATS analysis of a CV against a job ad: deterministic (no model, not metered)
+        unless phrasing advice is asked for, which is one model call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MatchCvJob(self, request, context):
+        """How well a CV fits a job, explained; no model, not metered. The jobs service
+        calls it to rank jobs for a CV (as the user, who must be able to see the CV).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAiUsage(self, request, context):
         """The caller's model calls, newest first.
         """
@@ -651,6 +677,16 @@ def add_CvServiceServicer_to_server(servicer, server):
                     servicer.WriteCoverLetter,
                     request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.FromString,
                     response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.SerializeToString,
+            ),
+            'AnalyseAts': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnalyseAts,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.AnalyseAtsRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.AtsAnalysis.SerializeToString,
+            ),
+            'MatchCvJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.MatchCvJob,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.MatchCvJobRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.JobMatch.SerializeToString,
             ),
             'ListAiUsage': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAiUsage,
@@ -1584,6 +1620,60 @@ class CvService:
             '/career.cv.v1.CvService/WriteCoverLetter',
             career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.SerializeToString,
             career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnalyseAts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/AnalyseAts',
+            career_dot_cv_dot_v1_dot_cv__pb2.AnalyseAtsRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.AtsAnalysis.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MatchCvJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/MatchCvJob',
+            career_dot_cv_dot_v1_dot_cv__pb2.MatchCvJobRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.JobMatch.FromString,
             options,
             channel_credentials,
             insecure,

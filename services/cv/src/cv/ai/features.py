@@ -24,6 +24,8 @@ from cv.ai.grounding import unsupported
 from cv.ai.metering import Metering
 from cv.ai.models import AiModels, FeatureModel
 from cv.ai.providers.base import Generated, Generation, ProviderError
+from cv.analysis.ats import AtsReport, analyse
+from cv.analysis.match import Job, MatchReport, match
 from cv.content.fields import SECTIONS
 from cv.content.text import plain_text
 from cv.models import CoverLetter
@@ -224,6 +226,45 @@ class AiFeatures:
                           letter["closing"])
 
         return await self.unit(keep)
+
+    # -- ATS analysis and matching (deterministic; the advice alone is a model call) -----------
+
+    async def ats(self, user_id: uuid.UUID, cv_id: uuid.UUID, *, job_text: str,
+                  job_title: str, advice: bool) -> AtsResult:
+        job = _job(job_text)
+        content, _, _, template = await self._cv(user_id, cv_id)
+        report = analyse(content, job, job_title=job_title.strip()[:200], template=template,
+                         today=self.clock().date())
+        tips: tuple[tuple[str, str], ...] = ()
+        if advice:
+            fields = [f for section in ("basics", "work", "projects")
+                      for f in redaction.fields(content, section)
+                      if _field_name(f["path"]) in redaction.REPHRASABLE]
+            missing = [term.name for term in report.keywords.missing][:20]
+            system, data = prompts.ats_advice(fields, job, missing)
+            generated = await self._ask(user_id, "advice", system, data, "ats_advice",
+                                        prompts.ADVICE_SCHEMA)
+            tips = tuple((item["path"], item["advice"]) for item in generated.data["advice"])
+        return AtsResult(report, tips)
+
+    async def match(self, user_id: uuid.UUID, cv_id: uuid.UUID, job: Job, *,
+                    expected_salary: float | None, currency: str | None) -> MatchReport:
+        content, _, _, _ = await self._cv(user_id, cv_id)
+        return match(content, job, expected_salary=expected_salary,
+                     expected_currency=currency, today=self.clock().date())
+
+    async def _cv(self, user_id: uuid.UUID, cv_id: uuid.UUID) -> tuple:
+        async def read(session: AsyncSession) -> tuple:
+            cv = (await cv_for(session, user_id, cv_id)).cv
+            return cv.content, cv.version, cv.owner_id, cv.template
+
+        return await self.unit(read)
+
+
+@dataclass(frozen=True)
+class AtsResult:
+    report: AtsReport
+    advice: tuple[tuple[str, str], ...]  # (path, advice) from a model, when asked for
 
 
 def _field_name(path: str) -> str:
