@@ -5,7 +5,11 @@ invents an employer dropped."""
 
 from __future__ import annotations
 
+import io
 import uuid
+
+import docx
+import pypdf
 
 from .test_billing_flow import _subscribe, _until
 
@@ -136,3 +140,22 @@ def test_ats_analysis_and_match_are_free_deterministic_and_move_with_the_cv(new_
     assert analysed()["score"] > first["score"]
     assert matched()["score"] > fit["score"]
     assert _used(ada) == 0  # no model was asked
+
+
+def test_a_cover_letter_is_kept_with_the_cv_and_exported_in_its_template(new_browser) -> None:
+    ada, cv_id = _signed_in_with_cv(new_browser)
+    written = ada.call("POST", "/ai/cover-letter", bearer=ada.access_token, json={
+        "cv_id": cv_id, "job_text": AD, "job_title": "Senior Backend Engineer"})
+    assert written.status_code == 201, written.text
+
+    [kept] = ada.call("GET", f"/cvs/{cv_id}/cover-letters",
+                      bearer=ada.access_token).json()["letters"]
+    assert kept["id"] == written.json()["id"] and kept["job_title"] == "Senior Backend Engineer"
+    path = f"/cvs/{cv_id}/cover-letters/{kept['id']}/export"
+    pdf = ada.call("GET", f"{path}/pdf", bearer=ada.access_token)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Ada" in text and kept["greeting"].split()[0] in text
+    word = docx.Document(io.BytesIO(ada.call("GET", f"{path}/docx",
+                                             bearer=ada.access_token).content))
+    assert any(kept["closing"][:20] in p.text for p in word.paragraphs)

@@ -8,6 +8,7 @@ only on the caller's own records, or with an ownership check below that proves u
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -93,6 +94,8 @@ def _cvs(new_browser) -> None:
             ("GET", f"{path}/comments", {}),
             ("POST", f"{path}/comments/{comment['id']}/resolve", {"json": {}}),
             ("DELETE", f"{path}/comments/{comment['id']}", {}),
+            ("GET", f"{path}/cover-letters", {}),
+            ("GET", f"{path}/cover-letters/{uuid.uuid4()}/export/pdf", {}),
             ("GET", path, {}), ("DELETE", path, {}),
             ("PUT", path, {"json": {"title": "x", "template": "modern", "content": {}},
                            "headers": match}),
@@ -132,6 +135,8 @@ OWNERSHIP_CHECKS: dict[str, Callable] = {
     "/cvs/{cv_id}/comments": _cvs,
     "/cvs/{cv_id}/comments/{comment_id}": _cvs,
     "/cvs/{cv_id}/comments/{comment_id}/resolve": _cvs,
+    "/cvs/{cv_id}/cover-letters": _cvs,
+    "/cvs/{cv_id}/cover-letters/{letter_id}/export/{export_format}": _cvs,
 }
 
 

@@ -24,6 +24,7 @@ from gateway.clients import ClientsDep
 from gateway.conversions import PageSize, PageToken, page_request
 from gateway.problems import Problem
 from gateway.routers.cvs_schemas import (
+    CoverLettersOut,
     CvIn,
     CvOut,
     CvsOut,
@@ -33,6 +34,7 @@ from gateway.routers.cvs_schemas import (
     TemplateOut,
     TemplatesOut,
     VersionsOut,
+    cover_letter_out,
     cv_out,
     version_info_out,
 )
@@ -250,6 +252,29 @@ async def export_cv(cv_id: str, export_format: str, caller: CurrentCaller,
         raise Problem(404, "Exports are pdf, docx, txt or json.")
     export = await clients.cv.ExportCv(cv_pb2.ExportCvRequest(id=cv_id, format=export_format),
                                        timeout=30)
+    return file_response(export)
+
+
+@router.get("/cvs/{cv_id}/cover-letters", response_model=CoverLettersOut,
+            summary="The cover letters written for a CV, newest first")
+async def list_cover_letters(cv_id: str, caller: CurrentCaller,
+                             clients: ClientsDep) -> CoverLettersOut:
+    reply = await clients.cv.ListCoverLetters(cv_pb2.ListCoverLettersRequest(id=cv_id))
+    return CoverLettersOut(letters=[cover_letter_out(letter) for letter in reply.letters])
+
+
+@router.get("/cvs/{cv_id}/cover-letters/{letter_id}/export/{export_format}",
+            summary="Download a cover letter in its CV's template: pdf, docx or txt",
+            responses={200: {"content": {media: {} for media in (
+                "application/pdf", "text/plain",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")},
+                "description": "The letter as a file"}})
+async def export_cover_letter(cv_id: str, letter_id: str, export_format: str,
+                              caller: CurrentCaller, clients: ClientsDep) -> Response:
+    if export_format not in ("pdf", "docx", "txt"):
+        raise Problem(404, "Cover letters export as pdf, docx or txt.")
+    export = await clients.cv.ExportCoverLetter(cv_pb2.ExportCoverLetterRequest(
+        id=cv_id, letter_id=letter_id, format=export_format), timeout=30)
     return file_response(export)
 
 

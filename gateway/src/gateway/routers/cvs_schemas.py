@@ -108,3 +108,23 @@ def cv_out(cv: cv_pb2.Cv) -> CvOut:
 def version_info_out(info: cv_pb2.VersionInfo) -> VersionInfoOut:
     return VersionInfoOut(version=info.version, author_id=info.author_id, title=info.title,
                           saved_at=datetime_of(info, "saved_at"))
+
+
+class CoverLetterItemOut(BaseModel):
+    id: str
+    job_title: str
+    greeting: str
+    paragraphs: list[str]
+    closing: str
+    created_at: datetime | None
+
+
+class CoverLettersOut(BaseModel):
+    letters: list[CoverLetterItemOut]
+
+
+def cover_letter_out(letter: cv_pb2.CoverLetter) -> CoverLetterItemOut:
+    return CoverLetterItemOut(id=letter.id, job_title=letter.job_title,
+                              greeting=letter.greeting, paragraphs=list(letter.paragraphs),
+                              closing=letter.closing,
+                              created_at=datetime_of(letter, "created_at"))

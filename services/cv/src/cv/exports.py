@@ -25,12 +25,13 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from career_kit.errors import InvalidArgument
+from career_kit.errors import InvalidArgument, NotFound
 from career_kit.events import Outbox
 from career_kit.unit_of_work import UnitOfWork
 from cv import events
 from cv.access import cv_for
-from cv.models import Cv
+from cv.letters import render_letter
+from cv.models import CoverLetter, Cv
 from cv.photos import Photos
 from cv.render.document import build_document
 from cv.render.docx import render_docx
@@ -38,6 +39,7 @@ from cv.render.options import parse_options
 from cv.render.pdf import render_pdf
 from cv.render.templates import TEMPLATES
 from cv.render.text import render_text
+from cv.repository import CoverLetters
 from cv.sharing import Sharing
 
 MEDIA_TYPES = {
@@ -47,6 +49,7 @@ MEDIA_TYPES = {
     "json": "application/json",
 }
 FORMATS = tuple(MEDIA_TYPES)
+LETTER_FORMATS = ("pdf", "docx", "txt")
 # Renders at once. typst releases the GIL but its compiles share memoisation caches behind
 # locks: more threads than cores only add contention (bench/cv_exports.py measured the CPU per
 # export), so the rest wait their turn.
@@ -167,6 +170,27 @@ class Exporter:
         await self.unit(count)
         return Rendered(content, MEDIA_TYPES[export_format],
                         file_name(snapshot.title, export_format), snapshot.version)
+
+    async def export_letter(self, user_id: uuid.UUID, cv_id: uuid.UUID, letter_id: uuid.UUID,
+                            export_format: str) -> Rendered:
+        """A cover letter in its CV's template (not a download of the CV)."""
+        if export_format not in LETTER_FORMATS:
+            raise InvalidArgument(f"format must be one of {', '.join(LETTER_FORMATS)}")
+
+        async def read(session: AsyncSession) -> tuple[Snapshot, CoverLetter]:
+            snapshot = Snapshot.of((await cv_for(session, user_id, cv_id)).cv)
+            letter = await CoverLetters(session).get(cv_id, letter_id)
+            if letter is None:
+                raise NotFound("The CV has no such cover letter.")
+            return snapshot, letter
+
+        snapshot, letter = await self.unit(read)
+        content = await asyncio.get_running_loop().run_in_executor(
+            self.renderers, render_letter, snapshot.content, snapshot.options,
+            snapshot.template, letter.letter, letter.job_title, export_format)
+        return Rendered(content, MEDIA_TYPES[export_format],
+                        file_name(f"Cover letter {letter.job_title}".strip(), export_format),
+                        snapshot.version)
 
     async def export_public(self, slug: str) -> Rendered:
         """A public link's PDF; counts a download of the CV and of the link."""

@@ -15,7 +15,7 @@ from career_kit.conversions import datetime_of, timestamp
 from career_kit.errors import NotFound
 from career_kit.pagination import Cursor, Page
 from career_kit.unit_of_work import UnitOfWork
-from cv.access import Access
+from cv.access import Access, cv_for
 from cv.ai.features import AiFeatures
 from cv.analysis.match import Job
 from cv.collaboration import Collaboration
@@ -23,7 +23,7 @@ from cv.exports import Exporter, Rendered
 from cv.models import Cv, CvComment, CvGrant, CvLink, CvVersion, Person
 from cv.previews import template_preview
 from cv.render.templates import TEMPLATES
-from cv.repository import AiCalls
+from cv.repository import AiCalls, CoverLetters
 from cv.service import CvService
 from cv.sharing import Sharing
 from cv.uploads import SignInProfile, Uploads
@@ -411,6 +411,28 @@ class CvServicer(cv_pb2_grpc.CvServiceServicer):
             missing_skills=list(found.missing_skills),
             years_of_experience=found.years_of_experience,
             parts=[_part(p.name, p.score, p.weight, p.reason) for p in found.parts])
+
+    async def ListCoverLetters(self, request: cv_pb2.ListCoverLettersRequest,
+                               ctx: grpc.aio.ServicerContext
+                               ) -> cv_pb2.ListCoverLettersResponse:
+        user, cv_id = _caller_and_cv(request.id)
+
+        async def read(session) -> list:
+            await cv_for(session, user, cv_id)
+            return await CoverLetters(session).of_cv(cv_id)
+
+        rows = await self.unit(read)
+        return cv_pb2.ListCoverLettersResponse(letters=[cv_pb2.CoverLetter(
+            id=str(row.id), greeting=row.letter["greeting"],
+            paragraphs=row.letter["paragraphs"], closing=row.letter["closing"],
+            job_title=row.job_title, created_at=timestamp(row.created_at)) for row in rows])
+
+    async def ExportCoverLetter(self, request: cv_pb2.ExportCoverLetterRequest,
+                                ctx: grpc.aio.ServicerContext) -> cv_pb2.Export:
+        user, cv_id = _caller_and_cv(request.id)
+        letter_id = id_argument(request.letter_id, "letter_id")
+        return export_message(await self.exporter.export_letter(user, cv_id, letter_id,
+                                                                request.format))
 
     async def ListAiUsage(self, request: cv_pb2.ListAiUsageRequest,
                           ctx: grpc.aio.ServicerContext) -> cv_pb2.ListAiUsageResponse:

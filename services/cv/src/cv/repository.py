@@ -12,6 +12,7 @@ from career_kit.pagination import Page
 from career_kit.repository import Repository
 from cv.models import (
     AiCall,
+    CoverLetter,
     Cv,
     CvComment,
     CvGrant,
@@ -236,3 +237,14 @@ class AiCalls(Repository):
 
     async def erase_user(self, user_id: uuid.UUID) -> None:
         await self.session.execute(delete(AiCall).where(AiCall.user_id == user_id))
+
+
+class CoverLetters(Repository):
+    async def of_cv(self, cv_id: uuid.UUID) -> list[CoverLetter]:
+        return list(await self.session.scalars(
+            select(CoverLetter).where(CoverLetter.cv_id == cv_id)
+            .order_by(CoverLetter.created_at.desc())))
+
+    async def get(self, cv_id: uuid.UUID, letter_id: uuid.UUID) -> CoverLetter | None:
+        letter = await self.session.get(CoverLetter, letter_id)
+        return letter if letter is not None and letter.cv_id == cv_id else None

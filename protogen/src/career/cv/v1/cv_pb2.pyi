@@ -589,16 +589,42 @@ class WriteCoverLetterRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., job_text: _Optional[str] = ..., job_title: _Optional[str] = ..., tone: _Optional[str] = ..., words: _Optional[int] = ...) -> None: ...
 
 class CoverLetter(_message.Message):
-    __slots__ = ("id", "greeting", "paragraphs", "closing")
+    __slots__ = ("id", "greeting", "paragraphs", "closing", "job_title", "created_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     GREETING_FIELD_NUMBER: _ClassVar[int]
     PARAGRAPHS_FIELD_NUMBER: _ClassVar[int]
     CLOSING_FIELD_NUMBER: _ClassVar[int]
+    JOB_TITLE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     greeting: str
     paragraphs: _containers.RepeatedScalarFieldContainer[str]
     closing: str
-    def __init__(self, id: _Optional[str] = ..., greeting: _Optional[str] = ..., paragraphs: _Optional[_Iterable[str]] = ..., closing: _Optional[str] = ...) -> None: ...
+    job_title: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., greeting: _Optional[str] = ..., paragraphs: _Optional[_Iterable[str]] = ..., closing: _Optional[str] = ..., job_title: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCoverLettersRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListCoverLettersResponse(_message.Message):
+    __slots__ = ("letters",)
+    LETTERS_FIELD_NUMBER: _ClassVar[int]
+    letters: _containers.RepeatedCompositeFieldContainer[CoverLetter]
+    def __init__(self, letters: _Optional[_Iterable[_Union[CoverLetter, _Mapping]]] = ...) -> None: ...
+
+class ExportCoverLetterRequest(_message.Message):
+    __slots__ = ("id", "letter_id", "format")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LETTER_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    letter_id: str
+    format: str
+    def __init__(self, id: _Optional[str] = ..., letter_id: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
 
 class ListAiUsageRequest(_message.Message):
     __slots__ = ("page",)

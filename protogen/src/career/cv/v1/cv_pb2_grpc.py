@@ -212,6 +212,16 @@ class CvServiceStub:
                 request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.SerializeToString,
                 response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.FromString,
                 _registered_method=True)
+        self.ListCoverLetters = channel.unary_unary(
+                '/career.cv.v1.CvService/ListCoverLetters',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCoverLettersRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCoverLettersResponse.FromString,
+                _registered_method=True)
+        self.ExportCoverLetter = channel.unary_unary(
+                '/career.cv.v1.CvService/ExportCoverLetter',
+                request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ExportCoverLetterRequest.SerializeToString,
+                response_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.Export.FromString,
+                _registered_method=True)
         self.AnalyseAts = channel.unary_unary(
                 '/career.cv.v1.CvService/AnalyseAts',
                 request_serializer=career_dot_cv_dot_v1_dot_cv__pb2.AnalyseAtsRequest.SerializeToString,
@@ -482,6 +492,20 @@ class CvServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCoverLetters(self, request, context):
+        """The CV's cover letters, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportCoverLetter(self, request, context):
+        """A cover letter in the CV's template and options: "pdf", "docx" or "txt".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AnalyseAts(self, request, context):
         """ATS analysis of a CV against a job ad: deterministic (no model, not metered)
         unless phrasing advice is asked for, which is one model call.
@@ -677,6 +701,16 @@ def add_CvServiceServicer_to_server(servicer, server):
                     servicer.WriteCoverLetter,
                     request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.FromString,
                     response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.SerializeToString,
+            ),
+            'ListCoverLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCoverLetters,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCoverLettersRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.ListCoverLettersResponse.SerializeToString,
+            ),
+            'ExportCoverLetter': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCoverLetter,
+                    request_deserializer=career_dot_cv_dot_v1_dot_cv__pb2.ExportCoverLetterRequest.FromString,
+                    response_serializer=career_dot_cv_dot_v1_dot_cv__pb2.Export.SerializeToString,
             ),
             'AnalyseAts': grpc.unary_unary_rpc_method_handler(
                     servicer.AnalyseAts,
@@ -1620,6 +1654,60 @@ class CvService:
             '/career.cv.v1.CvService/WriteCoverLetter',
             career_dot_cv_dot_v1_dot_cv__pb2.WriteCoverLetterRequest.SerializeToString,
             career_dot_cv_dot_v1_dot_cv__pb2.CoverLetter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCoverLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ListCoverLetters',
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCoverLettersRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.ListCoverLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCoverLetter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.cv.v1.CvService/ExportCoverLetter',
+            career_dot_cv_dot_v1_dot_cv__pb2.ExportCoverLetterRequest.SerializeToString,
+            career_dot_cv_dot_v1_dot_cv__pb2.Export.FromString,
             options,
             channel_credentials,
             insecure,
