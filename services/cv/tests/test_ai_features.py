@@ -42,8 +42,9 @@ async def billing(start_service):
 
 @pytest.fixture
 def cv_overrides(request, llms: LocalLlms, billing) -> dict:
-    provider = getattr(request, "param", "openai")
-    return {
+    param = getattr(request, "param", "openai")
+    provider, extra = (param, {}) if isinstance(param, str) else ("openai", param)
+    return extra | {
         "billing_grpc_target": f"127.0.0.1:{billing.settings.grpc_port}",
         "openai_api_key": SecretStr(llms.openai.api_key),
         "openai_base_url": llms.openai.base_url,
@@ -157,3 +158,24 @@ async def test_a_cover_letter_is_kept_with_its_cv(cv, billing, llms) -> None:
     stranger = await cv.error("WriteCoverLetter", cv_pb2.WriteCoverLetterRequest(
         id=created.id, job_text="x"), as_user=str(uuid.uuid4()))
     assert stranger.code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize("cv_overrides", [{"ai_embedding_provider": "openai"}], indirect=True)
+async def test_match_blends_in_embeddings_kept_per_cv_version(cv, billing, llms) -> None:
+    owner = str(uuid.uuid4())
+    created = await _new_cv(cv, owner)
+    job = cv_pb2.Job(title="Backend Engineer", description="Payments settlement ledger",
+                     skills=["Python"], remote=True)
+
+    first = await cv.call("MatchCvJob", cv_pb2.MatchCvJobRequest(id=created.id, job=job),
+                          as_user=owner)
+    second = await cv.call("MatchCvJob", cv_pb2.MatchCvJobRequest(id=created.id, job=job),
+                           as_user=owner)
+
+    embedding = next(p for p in first.parts if p.name == "embedding")
+    assert 0 < embedding.score <= 1 and first == second
+    inputs = [r.body["input"] for r in llms.openai.requests if r.path.endswith("/embeddings")]
+    assert [len(batch) for batch in inputs] == [2, 1]  # the CV's vector is kept
+    [(version, size)] = await cv.rows("SELECT version, cardinality(vector) FROM cv_embeddings")
+    assert version == 1 and size > 0
+    assert await _used(billing, owner) == 0  # matching is free

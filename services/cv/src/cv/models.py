@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Index, Text, text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from career_kit.db import new_metadata
@@ -162,3 +162,17 @@ class CoverLetter(Base):
     # {"greeting": str, "paragraphs": [str], "closing": str}
     letter: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CvEmbedding(Base):
+    """A CV's text as an embedding vector, for CV<->job similarity: one per CV and model, of
+    the version it was made from (a newer version makes a new one). A plain float array, so
+    it needs no pgvector (absent from Debian's PostgreSQL 15); cosine is computed in Python."""
+
+    __tablename__ = "cv_embeddings"
+
+    cv_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cvs.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    vector: Mapped[list[float]] = mapped_column(ARRAY(Float))

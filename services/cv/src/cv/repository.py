@@ -15,6 +15,7 @@ from cv.models import (
     CoverLetter,
     Cv,
     CvComment,
+    CvEmbedding,
     CvGrant,
     CvLink,
     CvLinkDay,
@@ -248,3 +249,18 @@ class CoverLetters(Repository):
     async def get(self, cv_id: uuid.UUID, letter_id: uuid.UUID) -> CoverLetter | None:
         letter = await self.session.get(CoverLetter, letter_id)
         return letter if letter is not None and letter.cv_id == cv_id else None
+
+
+class CvEmbeddings(Repository):
+    async def get(self, cv_id: uuid.UUID, model: str, version: int) -> list[float] | None:
+        row = await self.session.get(CvEmbedding, (cv_id, model))
+        return list(row.vector) if row is not None and row.version == version else None
+
+    async def put(self, cv_id: uuid.UUID, model: str, version: int,
+                  vector: list[float]) -> None:
+        statement = insert(CvEmbedding).values(cv_id=cv_id, model=model, version=version,
+                                               vector=vector)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=[CvEmbedding.cv_id, CvEmbedding.model],
+            set_={"version": version, "vector": vector},
+            where=CvEmbedding.version < version))

@@ -6,6 +6,7 @@ inside delimited data (`prompts.py`)."""
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -25,10 +26,13 @@ from cv.ai.metering import Metering
 from cv.ai.models import AiModels, FeatureModel
 from cv.ai.providers.base import Generated, Generation, ProviderError
 from cv.analysis.ats import AtsReport, analyse
-from cv.analysis.match import Job, MatchReport, match
+from cv.analysis.match import Job, MatchReport, match, vector_similarity
 from cv.content.fields import SECTIONS
 from cv.content.text import plain_text
 from cv.models import CoverLetter
+from cv.repository import CvEmbeddings
+
+log = logging.getLogger(__name__)
 
 TONES = ("professional", "confident", "friendly", "concise", "enthusiastic")
 MAX_JOB_TEXT = 20_000
@@ -249,9 +253,33 @@ class AiFeatures:
 
     async def match(self, user_id: uuid.UUID, cv_id: uuid.UUID, job: Job, *,
                     expected_salary: float | None, currency: str | None) -> MatchReport:
-        content, _, _, _ = await self._cv(user_id, cv_id)
+        content, version, _, _ = await self._cv(user_id, cv_id)
         return match(content, job, expected_salary=expected_salary,
-                     expected_currency=currency, today=self.clock().date())
+                     expected_currency=currency, today=self.clock().date(),
+                     embedding_similarity=await self._similarity(cv_id, version, content, job))
+
+    async def _similarity(self, cv_id: uuid.UUID, version: int, content: dict,
+                          job: Job) -> float | None:
+        """Cosine similarity of the CV's and the job's embeddings, when embeddings are
+        configured; the CV's vector is stored per version, the job's made each time (the jobs
+        service will keep its own). A provider failure only leaves the part out."""
+        provider, model = self.models.embedding, self.models.embedding_model
+        if provider is None:
+            return None
+        job_text = "\n".join([job.title, " ".join(job.skills), job.description])
+        try:
+            stored = await self.unit(lambda s: CvEmbeddings(s).get(cv_id, model, version))
+            texts = [job_text] if stored is not None else [job_text,
+                                                          redaction.experience_text(content)]
+            vectors = await provider.embed(texts, model)
+        except ProviderError as exc:
+            log.warning("embeddings unavailable; matching without them",
+                        extra={"kind": exc.kind})
+            return None
+        if stored is None:
+            stored = vectors[1]
+            await self.unit(lambda s: CvEmbeddings(s).put(cv_id, model, version, stored))
+        return vector_similarity(vectors[0], stored)
 
     async def _cv(self, user_id: uuid.UUID, cv_id: uuid.UUID) -> tuple:
         async def read(session: AsyncSession) -> tuple:
