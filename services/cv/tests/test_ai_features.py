@@ -179,3 +179,23 @@ async def test_match_blends_in_embeddings_kept_per_cv_version(cv, billing, llms)
     [(version, size)] = await cv.rows("SELECT version, cardinality(vector) FROM cv_embeddings")
     assert version == 1 and size > 0
     assert await _used(billing, owner) == 0  # matching is free
+
+
+async def test_ats_analysis_is_free_unless_advice_is_asked_for(cv, billing, llms) -> None:
+    owner = str(uuid.uuid4())
+    created = await _new_cv(cv, owner)
+    request = cv_pb2.AnalyseAtsRequest(id=created.id, job_text="Python and Kafka engineer",
+                                       job_title="Backend Engineer")
+
+    plain = await cv.call("AnalyseAts", request, as_user=owner)
+    assert list(plain.advice) == [] and await _used(billing, owner) == 0
+    assert "Kafka" in " ".join(plain.missing_keywords)
+    llms.openai.script({"answer": {"advice": [
+        {"path": "work[0].highlights[0]", "advice": "Name the settlement system you built"}]}})
+    request.advice = True
+    advised = await cv.call("AnalyseAts", request, as_user=owner)
+
+    assert [(a.path, a.advice) for a in advised.advice] == [
+        ("work[0].highlights[0]", "Name the settlement system you built")]
+    assert advised.score == plain.score  # the model advises; it does not score
+    assert await _used(billing, owner) == 1
