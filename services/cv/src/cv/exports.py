@@ -3,10 +3,9 @@ follows the one reading order of `cv.render.document`. Rendering is CPU work don
 thread, outside any transaction (no row stays locked meanwhile); the download is then counted
 (the seed's downloadCount) and cv.downloaded published in one transaction.
 
-Renders are cached in memory by (CV, version, template, options, format), so a link opened by
-many recruiters renders once per replica. Not in the files store: a two-page PDF renders in a
-few milliseconds (bench/cv_exports.py), about what reading it back from object storage costs,
-and a store of exports would be one more copy of every CV to erase.
+Renders are cached by (CV, version, template, options, format): in memory, so a link opened by
+many recruiters renders once per replica, and in the files store (`export_store.py`), which
+replicas share and restarts keep.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from career_kit.events import Outbox
 from career_kit.unit_of_work import UnitOfWork
 from cv import events
 from cv.access import cv_for
+from cv.export_store import STORED_FORMATS, ExportStore
 from cv.letters import render_letter
 from cv.models import CoverLetter, Cv
 from cv.photos import Photos
@@ -134,24 +134,35 @@ def file_name(title: str, export_format: str) -> str:
 
 class Exporter:
     def __init__(self, unit: UnitOfWork, outbox: Outbox, sharing: Sharing, photos: Photos,
-                 clock: Callable[[], datetime], cache: RenderCache | None = None) -> None:
+                 store: ExportStore, clock: Callable[[], datetime],
+                 cache: RenderCache | None = None) -> None:
         self.unit = unit
         self.outbox = outbox
         self.sharing = sharing
         self.photos = photos
+        self.store = store
         self.clock = clock
         self.cache = cache or RenderCache()
         self.renderers = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="render")
 
     async def _render(self, snapshot: Snapshot, export_format: str) -> bytes:
         key = snapshot.cache_key(export_format)
-        if (content := self.cache.get(key)) is None:
-            photo_id = snapshot.content.get("photo")
-            photo = (await self.photos.read(snapshot.owner_id, photo_id)
-                     if photo_id and export_format in ("pdf", "docx") else None)
-            content = await asyncio.get_running_loop().run_in_executor(
-                self.renderers, render, snapshot, export_format, photo)
+        if (content := self.cache.get(key)) is not None:
+            return content
+        stored = export_format in STORED_FORMATS
+        if stored and (content := await self.store.find(snapshot.id, snapshot.owner_id,
+                                                        key)) is not None:
             self.cache.put(key, content)
+            return content
+        photo_id = snapshot.content.get("photo")
+        photo = (await self.photos.read(snapshot.owner_id, photo_id)
+                 if photo_id and export_format in ("pdf", "docx") else None)
+        content = await asyncio.get_running_loop().run_in_executor(
+            self.renderers, render, snapshot, export_format, photo)
+        self.cache.put(key, content)
+        if stored:
+            self.store.keep_later(snapshot.id, snapshot.owner_id, snapshot.version, key,
+                                  file_name(snapshot.title, export_format), content)
         return content
 
     async def export(self, user_id: uuid.UUID, cv_id: uuid.UUID,

@@ -14,6 +14,7 @@ from cv.ai.models import AiModels
 from cv.collaboration import Collaboration
 from cv.config import Settings
 from cv.consumers import UserConsumers
+from cv.export_store import ExportStore
 from cv.exports import Exporter
 from cv.grpc_api import SERVICE_NAME, CvServicer
 from cv.photos import Photos
@@ -32,22 +33,23 @@ def compose(resources: Resources[Settings]) -> Components:
     billing_stub = billing_pb2_grpc.BillingServiceStub(billing)
     photos = Photos(files_stub)
     unit = UnitOfWork(resources.db)
-    service = CvService(unit, resources.outbox, settings,
-                        PlanGate(billing_stub), photos)
+    store = ExportStore(unit, files_stub, utc_now)
+    service = CvService(unit, resources.outbox, settings, PlanGate(billing_stub), photos, store)
     sharing = Sharing(resources.outbox, resources.redis, settings.platform.redis_key_prefix,
                       utc_now)
     models = AiModels(settings)
     ai = AiFeatures(unit, resources.outbox, models, Metering(unit, billing_stub, utc_now),
                     utc_now)
     servicer = CvServicer(
-        unit, service, Exporter(unit, resources.outbox, sharing, photos, utc_now), sharing,
+        unit, service, Exporter(unit, resources.outbox, sharing, photos, store, utc_now),
+        sharing,
         Collaboration(utc_now), Uploads(unit, service, files_stub), ai)
     return Components(
         grpc_services=[GrpcService(SERVICE_NAME, servicer.add_to_server)],
         subscriptions=UserConsumers(service).subscriptions(),
         publishes=events.PUBLISHED_DOMAINS,
         background=[service.run_purge],
-        closers=[models.aclose, billing.close, files.close],
+        closers=[store.settled, models.aclose, billing.close, files.close],
         domain=service)
 
 

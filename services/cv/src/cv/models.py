@@ -176,3 +176,18 @@ class CvEmbedding(Base):
     model: Mapped[str] = mapped_column(Text, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
     vector: Mapped[list[float]] = mapped_column(ARRAY(Float))
+
+
+class ExportFile(Base):
+    """A rendered export kept in the files service (bucket cv-exports), by its cache key: the
+    cache that replicas share and restarts keep. Older versions' go as a new one is kept."""
+
+    __tablename__ = "cv_export_files"
+
+    cv_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cvs.id", ondelete="CASCADE"), primary_key=True)
+    # SHA-256 of (version, template, options, format): what the render depended on.
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    file_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

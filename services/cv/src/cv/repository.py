@@ -20,6 +20,7 @@ from cv.models import (
     CvLink,
     CvLinkDay,
     CvVersion,
+    ExportFile,
     Person,
 )
 
@@ -264,3 +265,28 @@ class CvEmbeddings(Repository):
             index_elements=[CvEmbedding.cv_id, CvEmbedding.model],
             set_={"version": version, "vector": vector},
             where=CvEmbedding.version < version))
+
+
+class ExportFiles(Repository):
+    async def get(self, cv_id: uuid.UUID, key: str) -> ExportFile | None:
+        return await self.session.get(ExportFile, (cv_id, key))
+
+    async def add(self, row: ExportFile) -> None:
+        await self.session.execute(insert(ExportFile).values(
+            cv_id=row.cv_id, key=row.key, version=row.version, file_id=row.file_id,
+            created_at=row.created_at).on_conflict_do_nothing())
+
+    async def take_older(self, cv_id: uuid.UUID, version: int) -> list[uuid.UUID]:
+        """Remove the rows of the CV's older versions; their files (to release)."""
+        rows = await self.session.execute(
+            delete(ExportFile).where(ExportFile.cv_id == cv_id, ExportFile.version < version)
+            .returning(ExportFile.file_id))
+        return list(rows.scalars())
+
+    async def files_of(self, cv_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(await self.session.scalars(
+            select(ExportFile.file_id).where(ExportFile.cv_id == cv_id)))
+
+    async def forget(self, cv_id: uuid.UUID, key: str) -> None:
+        await self.session.execute(delete(ExportFile).where(ExportFile.cv_id == cv_id,
+                                                            ExportFile.key == key))

@@ -32,12 +32,13 @@ from cv.access import Access, cv_for
 from cv.completion import is_complete
 from cv.config import Settings
 from cv.content.schema import ContentInvalid, blank_content, validate_content, validate_section
+from cv.export_store import ExportStore
 from cv.models import Cv, CvVersion
 from cv.photos import Photos
 from cv.plans import PlanGate
 from cv.render.options import OptionsInvalid, parse_options
 from cv.render.templates import DEFAULT_TEMPLATE, TEMPLATES
-from cv.repository import AiCalls, Comments, Cvs, Grants, People, Versions
+from cv.repository import AiCalls, Comments, Cvs, ExportFiles, Grants, People, Versions
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +86,14 @@ def _options(options_json: str) -> dict[str, Any]:
 
 class CvService:
     def __init__(self, unit: UnitOfWork, outbox: Outbox, settings: Settings, plans: PlanGate,
-                 photos: Photos, clock: Callable[[], datetime] = utc_now) -> None:
+                 photos: Photos, exports: ExportStore,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.unit = unit
         self.outbox = outbox
         self.settings = settings
         self.plans = plans
         self.photos = photos
+        self.exports = exports
         self.clock = clock
 
     # -- CVs -------------------------------------------------------------------------------
@@ -251,18 +254,20 @@ class CvService:
         """Delete for good up to a batch of CVs in the trash for longer than the setting."""
         cutoff = self.clock() - timedelta(seconds=self.settings.trash_retention_seconds)
 
-        async def purge(session: AsyncSession) -> list[tuple[Cv, set[str]]]:
+        async def purge(session: AsyncSession) -> list[tuple[Cv, set[str], list[uuid.UUID]]]:
             cvs = Cvs(session)
             expired = await cvs.trashed_before(cutoff, PURGE_BATCH)
-            purged = [(cv, await Versions(session).photos_of(cv.id)) for cv in expired]
+            purged = [(cv, await Versions(session).photos_of(cv.id),
+                       await ExportFiles(session).files_of(cv.id)) for cv in expired]
             for cv in expired:
                 await cvs.remove(cv)
             return purged
 
         purged = await self.unit(purge)
         # After the commit: a photo is released only once no CV can bring it back.
-        for cv, photos in purged:
+        for cv, photos, exports in purged:
             await self.photos.release(cv.owner_id, cv.id, photos)
+            await self.exports.release(cv.owner_id, cv.id, exports)
         return len(purged)
 
     async def run_purge(self) -> None:

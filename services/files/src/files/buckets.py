@@ -4,7 +4,8 @@ A bucket is a purpose, not a folder: it decides who may see a file (public bucke
 from the public base URL with long cache headers; private ones only through short-lived signed
 URLs), how large an upload may be, which content it accepts (decided from the bytes, never
 from the name or the Content-Type) and how the content is processed (`files.content`).
-social-media takes images and videos, each with its own limit.
+social-media takes images and videos, each with its own limit; cv-exports holds what the cv
+service rendered (internal: services store there, clients never upload).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class Bucket:
     public: bool
     # The largest upload of each accepted kind, in bytes; a kind not listed is refused (415).
     limits: dict[str, int]
+    # Written by our services only (StoreFile), never uploaded through the gateway and not
+    # listed to clients: what a service generated and keeps here (rendered CV exports).
+    internal: bool = False
 
     @property
     def max_bytes(self) -> int:
@@ -52,4 +56,6 @@ BUCKETS: dict[str, Bucket] = {bucket.name: bucket for bucket in (
                                                  **_each(VIDEO_KINDS, 50 * MB)}),
     Bucket("company-logos", public=True, limits=_each({"png", "svg", "jpeg"}, 2 * MB)),
     Bucket("blog-images", public=True, limits=_each(IMAGE_KINDS, 8 * MB)),
+    # The cv service's rendered exports (its cache across replicas and restarts).
+    Bucket("cv-exports", public=False, limits=_each(DOCUMENT_KINDS, 10 * MB), internal=True),
 )}

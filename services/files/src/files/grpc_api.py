@@ -11,10 +11,11 @@ from career.files.v1 import files_pb2, files_pb2_grpc
 from career_kit import context
 from career_kit.context import id_argument, signed_in_user
 from career_kit.conversions import timestamp
-from career_kit.errors import NotFound, Unavailable
+from career_kit.errors import InvalidArgument, NotFound, Unavailable
 from career_kit.pagination import Cursor, Page
 from career_kit.unit_of_work import UnitOfWork
 from files.buckets import BUCKETS
+from files.content.model import ContentRefused
 from files.models import StoredFile
 from files.service import FileService
 from files.storage.base import ObjectNotFound, StorageError
@@ -51,7 +52,24 @@ class FilesServicer(files_pb2_grpc.FilesServiceServicer):
                           ctx: grpc.aio.ServicerContext) -> files_pb2.ListBucketsResponse:
         return files_pb2.ListBucketsResponse(buckets=[
             files_pb2.Bucket(name=b.name, public=b.public, max_bytes=b.max_bytes,
-                             limits=b.limits) for b in BUCKETS.values()])
+                             limits=b.limits) for b in BUCKETS.values() if not b.internal])
+
+    async def StoreFile(self, request: files_pb2.StoreFileRequest,
+                        ctx: grpc.aio.ServicerContext) -> files_pb2.File:
+        owner = signed_in_user(context.caller_id())
+        bucket = BUCKETS.get(request.bucket)
+        if bucket is None or not bucket.internal:
+            raise InvalidArgument("StoreFile writes to an internal bucket ("
+                                  + ", ".join(b.name for b in BUCKETS.values() if b.internal)
+                                  + "); uploads go through the gateway")
+        if not request.content:
+            raise InvalidArgument("content is empty")
+        try:
+            file = await self.service.store(owner_id=owner, bucket_name=bucket.name,
+                                            name=request.name, content=request.content)
+        except ContentRefused as exc:  # a kind the bucket does not take, too large, broken
+            raise InvalidArgument(exc.detail) from None
+        return file_message(self.service, file)
 
     async def GetFile(self, request: files_pb2.GetFileRequest,
                       ctx: grpc.aio.ServicerContext) -> files_pb2.File:

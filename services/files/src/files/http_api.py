@@ -135,7 +135,7 @@ def upload_routes(service: FileService, *, internal_secret: str, spool_dir: Path
         context.correlation_id.set(given_id if context.valid_correlation_id(given_id)
                                    else context.new_correlation_id())
         bucket = BUCKETS.get(request.path_params["bucket"])
-        if bucket is None:
+        if bucket is None or bucket.internal:  # internal ones take StoreFile only
             return problem_response(404, f"There is no bucket {request.path_params['bucket']!r}"
                                     f"; the buckets are {', '.join(sorted(BUCKETS))}.",
                                     instance=path)

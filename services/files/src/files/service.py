@@ -13,9 +13,12 @@ transaction that records the file.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -136,6 +139,24 @@ class FileService:
         if not created:
             self.sweep_now()
         return stored, created
+
+    async def store(self, *, owner_id: uuid.UUID, bucket_name: str, name: str,
+                    content: bytes) -> StoredFile:
+        """What a service generated, into an internal bucket: spooled, then the same checks and
+        storing as an upload (the scan too: content is content, whoever made it)."""
+        spool = self.settings.data_dir / "spool"
+        spool.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="store-", dir=spool))
+        try:
+            path = folder / "content"
+            await asyncio.to_thread(path.write_bytes, content)
+            upload = Upload(path, len(content), hashlib.sha256(content).hexdigest(),
+                            name or "generated")
+            file, _ = await self.upload(owner_id=owner_id, bucket_name=bucket_name,
+                                        upload=upload, ip=None)
+            return file
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     async def _scan(self, owner_id: uuid.UUID, bucket: Bucket, upload: Upload,
                     ip: str | None) -> str:

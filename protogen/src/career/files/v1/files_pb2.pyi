@@ -180,3 +180,13 @@ class FileChunk(_message.Message):
     content_type: str
     size: int
     def __init__(self, data: _Optional[bytes] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+
+class StoreFileRequest(_message.Message):
+    __slots__ = ("bucket", "name", "content")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    name: str
+    content: bytes
+    def __init__(self, bucket: _Optional[str] = ..., name: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...

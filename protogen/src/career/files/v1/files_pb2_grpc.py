@@ -79,6 +79,11 @@ class FilesServiceStub:
                 request_serializer=career_dot_files_dot_v1_dot_files__pb2.ReadFileRequest.SerializeToString,
                 response_deserializer=career_dot_files_dot_v1_dot_files__pb2.FileChunk.FromString,
                 _registered_method=True)
+        self.StoreFile = channel.unary_unary(
+                '/career.files.v1.FilesService/StoreFile',
+                request_serializer=career_dot_files_dot_v1_dot_files__pb2.StoreFileRequest.SerializeToString,
+                response_deserializer=career_dot_files_dot_v1_dot_files__pb2.File.FromString,
+                _registered_method=True)
 
 
 class FilesServiceServicer:
@@ -151,6 +156,14 @@ class FilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StoreFile(self, request, context):
+        """StoreFile keeps what a service generated, for the caller, in an internal
+        bucket (cv-exports): the same checks as an upload, never listed to clients.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -193,6 +206,11 @@ def add_FilesServiceServicer_to_server(servicer, server):
                     servicer.ReadFile,
                     request_deserializer=career_dot_files_dot_v1_dot_files__pb2.ReadFileRequest.FromString,
                     response_serializer=career_dot_files_dot_v1_dot_files__pb2.FileChunk.SerializeToString,
+            ),
+            'StoreFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.StoreFile,
+                    request_deserializer=career_dot_files_dot_v1_dot_files__pb2.StoreFileRequest.FromString,
+                    response_serializer=career_dot_files_dot_v1_dot_files__pb2.File.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -416,6 +434,33 @@ class FilesService:
             '/career.files.v1.FilesService/ReadFile',
             career_dot_files_dot_v1_dot_files__pb2.ReadFileRequest.SerializeToString,
             career_dot_files_dot_v1_dot_files__pb2.FileChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StoreFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/career.files.v1.FilesService/StoreFile',
+            career_dot_files_dot_v1_dot_files__pb2.StoreFileRequest.SerializeToString,
+            career_dot_files_dot_v1_dot_files__pb2.File.FromString,
             options,
             channel_credentials,
             insecure,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from files.buckets import BUCKETS, MB
 from files.content import docx, images, pdf, svg
-from files.content.model import ContentRefused, Detected, Processed
+from files.content.model import ContentRefused, Detected, Output, Processed
 
 Profile = Callable[[Path, Path, str], Processed]
 
@@ -56,6 +56,17 @@ def _logo_svg(source: Path, workdir: Path, kind: str) -> Processed:
     return svg.company_logo_svg(source, workdir)
 
 
+def _as_rendered(source: Path, workdir: Path, kind: str) -> Processed:
+    # What a service of ours rendered: kept as it is, with no preview to make.
+    return Processed(outputs=[Output("original", source, RENDERED_TYPES[kind],
+                                     source.stat().st_size)])
+
+
+RENDERED_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
 PROFILES: dict[tuple[str, str], Profile] = {
     **{("profile-images", kind): images.profile_image for kind in ("jpeg", "png", "webp")},
     ("cv-files", "pdf"): _cv_pdf,
@@ -65,4 +76,5 @@ PROFILES: dict[tuple[str, str], Profile] = {
     **{("company-logos", kind): images.company_logo for kind in ("png", "jpeg")},
     ("company-logos", "svg"): _logo_svg,
     **{("blog-images", kind): images.blog_image for kind in ("jpeg", "png", "webp", "gif")},
+    **{("cv-exports", kind): _as_rendered for kind in RENDERED_TYPES},
 }
