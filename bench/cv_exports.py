@@ -8,8 +8,8 @@ rich two-page CV (devstack's `rich_cv`) as PDF (typst) and DOCX.
 * `in_process`: the same renders (`cv.exports.render`, what the service runs) one after
   another here, each on a different CV: the engine's own rate on one core.
 * `ratio.gateway_over_in_process`: exports per second through the gateway over the engine's,
-  both measured in this run; `cpu_ms_per_export` what the gateway and the cv service spent
-  (from /proc).
+  both measured in this run; `cpu_ms_per_export` what the gateway, the cv service and the
+  files service spent (from /proc; files only keeps renders asked for twice, so ~0 here).
 
     python -m bench.cv_exports [--exports 300] [--concurrency 8]
 """
@@ -87,7 +87,7 @@ async def through_gateway(stack, export_format: str, count: int, concurrency: in
         if response.status_code != 200:
             raise RuntimeError(f"export answered {response.status_code}: {response.text}")
 
-    pids = {"gateway": stack.processes["gateway"].pid, "cv": stack.processes["cv"].pid}
+    pids = {name: stack.processes[name].pid for name in ("gateway", "cv", "files")}
     for _ in range(warmup):
         await export()
     with CpuMeter(pids) as cpu:

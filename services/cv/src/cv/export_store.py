@@ -1,6 +1,9 @@
 """Rendered exports kept in the files service (its internal bucket cv-exports), so replicas
 share them and a restart keeps them: looked up by the render's cache key when the in-memory
-cache misses, stored after a render without holding up the download. Each is kept for the CV's
+cache misses, stored in the background once the same render is asked for a second time
+anywhere (a count in Redis). Most versions are exported once — an autosave makes a new one —
+and storing each would cost more than rendering it again (bench/cv_exports.py: a stored
+export costs the files service about 27 ms of CPU, a PDF render about 10). Each is kept for the CV's
 owner and attached to the CV (reference `cv:export:<cv id>`); a newer version's export
 releases the older ones, and the CV's purge releases all, so the files service's orphan sweep
 deletes them. The owner's erasure removes them with the rest of their files."""
@@ -16,6 +19,8 @@ from datetime import datetime
 from typing import Any
 
 import grpc
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 
 from career.files.v1 import files_pb2
 from career_kit.context import acting_for
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 BUCKET = "cv-exports"
 STORED_FORMATS = ("pdf", "docx")  # what the bucket takes; TXT and JSON cost nothing to make
 TIMEOUT = 10.0
+ASKED_WINDOW_SECONDS = 24 * 3600
 
 
 def reference(cv_id: uuid.UUID) -> str:
@@ -39,11 +45,26 @@ def digest(cache_key: tuple) -> str:
 
 
 class ExportStore:
-    def __init__(self, unit: UnitOfWork, files: Any, clock: Callable[[], datetime]) -> None:
+    def __init__(self, unit: UnitOfWork, files: Any, redis: aioredis.Redis, key_prefix: str,
+                 clock: Callable[[], datetime]) -> None:
         self.unit = unit
         self.files = files  # FilesServiceStub
+        self.redis = redis
+        self.key_prefix = key_prefix
         self.clock = clock
         self._pending: set[asyncio.Task] = set()
+
+    async def worth_keeping(self, key: tuple) -> bool:
+        """True the second time this render is asked for (on any replica, within a day):
+        then it is stored, once."""
+        counter = f"{self.key_prefix}cv:export-asked:{digest(key)}"
+        try:
+            asked = await self.redis.incr(counter)
+            if asked == 1:
+                await self.redis.expire(counter, ASKED_WINDOW_SECONDS)
+        except RedisError:
+            return False  # the store is a cache: without the count, nothing is kept
+        return asked == 2
 
     async def find(self, cv_id: uuid.UUID, owner_id: uuid.UUID, key: tuple) -> bytes | None:
         """The stored render for `key`, or None (never stored, or no longer readable)."""

@@ -147,23 +147,27 @@ class Exporter:
 
     async def _render(self, snapshot: Snapshot, export_format: str) -> bytes:
         key = snapshot.cache_key(export_format)
-        if (content := self.cache.get(key)) is not None:
-            return content
+        content = self.cache.get(key)
         stored = export_format in STORED_FORMATS
-        if stored and (content := await self.store.find(snapshot.id, snapshot.owner_id,
-                                                        key)) is not None:
+        if content is None and stored:
+            content = await self.store.find(snapshot.id, snapshot.owner_id, key)
+            if content is not None:
+                self.cache.put(key, content)
+                return content  # already kept
+        if content is None:
+            content = await self._render_now(snapshot, export_format)
             self.cache.put(key, content)
-            return content
-        photo_id = snapshot.content.get("photo")
-        photo = (await self.photos.read(snapshot.owner_id, photo_id)
-                 if photo_id and export_format in ("pdf", "docx") else None)
-        content = await asyncio.get_running_loop().run_in_executor(
-            self.renderers, render, snapshot, export_format, photo)
-        self.cache.put(key, content)
-        if stored:
+        if stored and await self.store.worth_keeping(key):
             self.store.keep_later(snapshot.id, snapshot.owner_id, snapshot.version, key,
                                   file_name(snapshot.title, export_format), content)
         return content
+
+    async def _render_now(self, snapshot: Snapshot, export_format: str) -> bytes:
+        photo_id = snapshot.content.get("photo")
+        photo = (await self.photos.read(snapshot.owner_id, photo_id)
+                 if photo_id and export_format in ("pdf", "docx") else None)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.renderers, render, snapshot, export_format, photo)
 
     async def export(self, user_id: uuid.UUID, cv_id: uuid.UUID,
                      export_format: str) -> Rendered:

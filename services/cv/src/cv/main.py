@@ -33,7 +33,8 @@ def compose(resources: Resources[Settings]) -> Components:
     billing_stub = billing_pb2_grpc.BillingServiceStub(billing)
     photos = Photos(files_stub)
     unit = UnitOfWork(resources.db)
-    store = ExportStore(unit, files_stub, utc_now)
+    store = ExportStore(unit, files_stub, resources.redis, settings.platform.redis_key_prefix,
+                        utc_now)
     service = CvService(unit, resources.outbox, settings, PlanGate(billing_stub), photos, store)
     sharing = Sharing(resources.outbox, resources.redis, settings.platform.redis_key_prefix,
                       utc_now)

@@ -101,7 +101,10 @@ class FileService:
         # Scanned before its kind is judged (process() refuses a kind or size the bucket does
         # not take): an attack is worth a security event even when the upload would have been
         # refused for its kind.
-        scan_result = await self._scan(owner_id, bucket, upload, ip)
+        # An internal bucket holds what our own services rendered (StoreFile), never a user's
+        # bytes: there is nothing of the outside to scan.
+        scan_result = ("generated" if bucket.internal
+                       else await self._scan(owner_id, bucket, upload, ip))
         async with self._slots:
             processed = await asyncio.to_thread(process, bucket.name, detected, upload.path,
                                                 upload.path.parent / "outputs")
@@ -143,7 +146,7 @@ class FileService:
     async def store(self, *, owner_id: uuid.UUID, bucket_name: str, name: str,
                     content: bytes) -> StoredFile:
         """What a service generated, into an internal bucket: spooled, then the same checks and
-        storing as an upload (the scan too: content is content, whoever made it)."""
+        storing as an upload, but for the malware scan (it is our own output)."""
         spool = self.settings.data_dir / "spool"
         spool.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="store-", dir=spool))
