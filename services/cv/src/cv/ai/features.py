@@ -136,12 +136,6 @@ class AiFeatures:
         except ProviderError as exc:
             raise _provider_failure(exc, chosen.provider_name) from None
 
-    async def _content(self, user_id: uuid.UUID, cv_id: uuid.UUID, need: str) -> tuple:
-        async def read(session: AsyncSession) -> tuple:
-            cv = (await cv_for(session, user_id, cv_id, need=need)).cv
-            return cv.content, cv.version, cv.owner_id
-
-        return await self.unit(read)
 
     # -- enhancement -----------------------------------------------------------------------
 
@@ -152,7 +146,7 @@ class AiFeatures:
         tone = _tone(tone)
         if len(target_role) > MAX_ROLE:
             raise InvalidArgument(f"target_role must be at most {MAX_ROLE} characters")
-        content, version, owner_id = await self._content(user_id, cv_id, "editor")
+        content, version, owner_id, _ = await self._cv(user_id, cv_id, "editor")
         fields = [f for f in redaction.fields(content, section, index)
                   if _field_name(f["path"]) in redaction.REPHRASABLE]
         if not fields:
@@ -187,7 +181,7 @@ class AiFeatures:
 
     async def suggest_skills(self, user_id: uuid.UUID, cv_id: uuid.UUID, *,
                              job_text: str) -> list[SkillSuggestion]:
-        content, _, _ = await self._content(user_id, cv_id, "viewer")
+        content, _, _, _ = await self._cv(user_id, cv_id)
         listed = [s["name"] for s in content.get("skills") or () if s.get("name")]
         listed += [k for s in content.get("skills") or () for k in s.get("keywords") or ()]
         system, data = prompts.skills(redaction.experience_text(content), listed,
@@ -213,7 +207,7 @@ class AiFeatures:
         job = _job(job_text)
         if not job:
             raise InvalidArgument("job_text is required: the posting the letter answers")
-        content, _, _ = await self._content(user_id, cv_id, "editor")
+        content, _, _, _ = await self._cv(user_id, cv_id, "editor")
         name = (content.get("basics") or {}).get("name") or ""
         system, data = prompts.cover_letter(redaction.experience_text(content), job,
                                             tone=_tone(tone), words=words, name=name)
@@ -281,9 +275,10 @@ class AiFeatures:
             await self.unit(lambda s: CvEmbeddings(s).put(cv_id, model, version, stored))
         return vector_similarity(vectors[0], stored)
 
-    async def _cv(self, user_id: uuid.UUID, cv_id: uuid.UUID) -> tuple:
+    async def _cv(self, user_id: uuid.UUID, cv_id: uuid.UUID, need: str = "viewer") -> tuple:
+        """(content, version, owner id, template) of a CV the caller may `need` on."""
         async def read(session: AsyncSession) -> tuple:
-            cv = (await cv_for(session, user_id, cv_id)).cv
+            cv = (await cv_for(session, user_id, cv_id, need=need)).cv
             return cv.content, cv.version, cv.owner_id, cv.template
 
         return await self.unit(read)
