@@ -7,12 +7,14 @@ cv.viewed for the owner's notifications."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from career_kit.errors import InvalidArgument, NotFound
@@ -21,6 +23,8 @@ from cv import events
 from cv.access import cv_for
 from cv.models import Cv, CvLink, CvLinkDay
 from cv.repository import Cvs, Links
+
+log = logging.getLogger(__name__)
 
 VIEW_WINDOW_SECONDS = 3600  # one view per viewer per hour
 MAX_LINKS = 20  # live links per CV
@@ -116,7 +120,12 @@ class Sharing:
         # again so Redis never holds it as given.
         digest = hashlib.sha256(f"{link.id}:{viewer}".encode()).hexdigest()[:32]
         key = f"{self.key_prefix}cv:view:{link.id}:{digest}"
-        return bool(await self.redis.set(key, b"1", nx=True, ex=VIEW_WINDOW_SECONDS))
+        try:
+            return bool(await self.redis.set(key, b"1", nx=True, ex=VIEW_WINDOW_SECONDS))
+        except RedisError:
+            # The link still shows the CV; a view that cannot be told apart is not counted.
+            log.warning("view not counted: Redis unreachable")
+            return False
 
     @staticmethod
     def _live(link: CvLink, now: datetime) -> bool:
