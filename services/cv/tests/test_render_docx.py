@@ -14,14 +14,8 @@ from lxml import etree
 
 from cv.content.schema import validate_content
 from cv.render.document import Document, build_document
-from cv.render.docx import (
-    COMPLEX_SCRIPT_FONT,
-    EAST_ASIAN_FONT,
-    LOOKS,
-    MONO_FONT,
-    SEPARATOR,
-    render_docx,
-)
+from cv.render.docx import SEPARATOR, render_docx
+from cv.render.docx_styles import COMPLEX_SCRIPT_FONT, EAST_ASIAN_FONT, LOOKS, MONO_FONT
 from cv.render.options import RenderOptions
 from cv.render.templates import TEMPLATES
 from devstack.samples import content as sample_files
