@@ -1,7 +1,7 @@
 """The fields of one CV entry read from its lines: which part of a head is the job title and
 which the employer, the degree and the school, where the dates and places are; the body's
-list items as highlights and its running text as summary. Sections that are lists (skills,
-languages, interests) are read line by line."""
+list items as highlights and its running text as summary. Sections that are lists are
+`lists.py`'s."""
 
 import re
 from collections.abc import Callable
@@ -12,7 +12,6 @@ from cv.content.fields import (
     HIGHLIGHTS,
     ITEM_CHARS,
     KEYWORD_CHARS,
-    KEYWORDS,
     LONG_CHARS,
     SHORT_CHARS,
 )
@@ -27,10 +26,12 @@ from cv.imports.entry_words import (
 )
 from cv.imports.fitting import clip
 from cv.imports.lines import (
+    LABELLED,
     STRONG_SEPARATOR,
     Entry,
-    Line,
+    item_list,
     line_dates,
+    line_parts,
     looks_like_place,
 )
 
@@ -39,7 +40,6 @@ ONE_LINE_SECTIONS = frozenset({"certificates", "awards", "publications", "refere
 
 _AT = re.compile(r"\s+(?:at|@|bei|chez)\s+", re.IGNORECASE)
 _DEGREE_IN = re.compile(r"\s+(?:in|en|im)\s+")  # "Master of Science in ...", "Grado en ..."
-_LABELLED = re.compile(r"(?P<label>[^:：]{2,40}?)\s*[:：]\s*(?P<value>\S.*)")
 _LABELS = {
     "courses": """courses | relevant coursework | coursework | relevant courses | modules |
         kurse | lehrveranstaltungen | schwerpunkte | cursos | asignaturas | cours | matières""",
@@ -53,12 +53,7 @@ _LABELS = {
 _LABEL_OF = {
     label.strip(): name for name, labels in _LABELS.items() for label in labels.split("|")
 }
-# A level after a skill's name: "Python (Expert)", "Go — Advanced".
-_LEVEL_WORDS = frozenset("""
-    master expert advanced intermediate beginner basic basics proficient fluent native
-    experte fortgeschritten grundkenntnisse gut sehr gut experto avanzado intermedio básico
-    avancé avancée intermédiaire débutant notions
-""".split())
+
 
 
 @dataclass
@@ -122,11 +117,6 @@ def _written_url(word: str) -> bool:
         word.lower().startswith(("http://", "https://", "www.")) or "/" in word.rstrip("/"))
 
 
-def _parts(text: str) -> list[str]:
-    """A line's parts, split at its strongest separator: tabs, bars, dots, spaced dashes."""
-    return [part for part in (part.strip() for part in STRONG_SEPARATOR.split(text)) if part]
-
-
 def _titled(score: Callable[[str], int], first: str, second: str) -> tuple[str, str]:
     """The two parts ordered so the one `score` prefers comes first (ties keep the order)."""
     return (second, first) if score(second) > score(first) else (first, second)
@@ -145,7 +135,7 @@ def _role_and_org(titles: list[str]) -> tuple[str | None, str | None, str | None
         first, second = _titled(_role_minus_company, titles[0], titles[1])
         return first, second, None
     text = titles[0]
-    parts = _parts(text)
+    parts = line_parts(text)
     if len(parts) >= 2:
         first, second = _titled(_role_minus_company, parts[0], parts[1])
         return first, second, " · ".join(parts[2:]) or None
@@ -162,7 +152,7 @@ def _role_and_org(titles: list[str]) -> tuple[str | None, str | None, str | None
 
 def _org_and_place(text: str) -> tuple[str, str | None]:
     """"Kestrel Payments, Warsaw, Poland": the organisation and the place after it."""
-    parts = _parts(text)
+    parts = line_parts(text)
     if len(parts) >= 2:
         return parts[0], " · ".join(parts[1:])
     if ", " in text:
@@ -184,7 +174,7 @@ def _labelled(texts: list[str]) -> tuple[dict[str, str], list[str]]:
     found: dict[str, str] = {}
     rest = []
     for text in texts:
-        match = _LABELLED.fullmatch(text)
+        match = LABELLED.fullmatch(text)
         label = _LABEL_OF.get(match["label"].strip().casefold()) if match else None
         if label and match and label not in found:
             found[label] = match["value"]
@@ -203,27 +193,6 @@ def _dated(item: dict, dates: DateRange | None) -> dict:
 
 def _text(texts: list[str]) -> str | None:
     return clip("\n".join(texts), LONG_CHARS) if texts else None
-
-
-def _list(text: str, limit: int = KEYWORDS) -> list[str]:
-    return [clip(item, KEYWORD_CHARS) for item in _split_top_level(text) if item][:limit]
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split at commas, semicolons, bars and dots that are not inside brackets."""
-    items, depth, current = [], 0, ""
-    for char in text:
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        if depth <= 0 and char in ",;·|•":
-            items.append(current.strip())
-            current, depth = "", 0
-        else:
-            current += char
-    items.append(current.strip())
-    return [item for item in items if item]
 
 
 def work(entry: Entry) -> dict:
@@ -271,7 +240,7 @@ def education(entry: Entry) -> dict:
     labels, others = _labelled(head.others)
     parts: list[str] = []
     for title in head.titles:
-        parts.extend(_school_apart(part) for part in _parts(title))
+        parts.extend(_school_apart(part) for part in line_parts(title))
     parts = [part for group in parts for part in group]
     candidates = parts + ([head.beside_dates] if head.beside_dates else []) + others
     school = _best(candidates, lambda text: institution_score(text) - degree_score(text))
@@ -285,7 +254,7 @@ def education(entry: Entry) -> dict:
     texts, items = _body(entry)
     body_labels, _ = _labelled(texts)
     labels = {**body_labels, **labels}
-    courses = _list(labels["courses"], ENTRIES) if "courses" in labels else items[:ENTRIES]
+    courses = item_list(labels["courses"], ENTRIES) if "courses" in labels else items[:ENTRIES]
     return _dated({
         "institution": school, "area": area, "studyType": study_type, "url": head.url,
         "score": clip(labels["score"], SHORT_CHARS) if "score" in labels else None,
@@ -324,26 +293,26 @@ def _degree_fields(text: str) -> tuple[str | None, str | None]:
 
 def projects(entry: Entry) -> dict:
     head = _read_head(entry)
-    title_parts = _parts(head.titles[0]) if head.titles else []
+    title_parts = line_parts(head.titles[0]) if head.titles else []
     name = title_parts[0] if title_parts else None
     texts, highlights = _body(entry)
     labels, rest = _labelled(head.others + texts)
-    roles = _list(labels["roles"]) if "roles" in labels else []
+    roles = item_list(labels["roles"]) if "roles" in labels else []
     description = [*title_parts[1:], head.beside_dates, *rest] if len(title_parts) < 3 else [
         *title_parts[2:], head.beside_dates, *rest]
     if len(title_parts) >= 3 or (len(title_parts) == 2 and role_score(title_parts[1])):
-        roles = roles or _list(title_parts[1])
+        roles = roles or item_list(title_parts[1])
         description = [text for text in description if text != title_parts[1]]
     return _dated({
         "name": name, "description": _text([text for text in description if text]),
         "highlights": highlights, "url": head.url, "roles": roles,
-        "keywords": _list(labels["keywords"]) if "keywords" in labels else [],
+        "keywords": item_list(labels["keywords"]) if "keywords" in labels else [],
     }, head.dates)
 
 
 def _title_and_by(head: _Head) -> tuple[str | None, str | None]:
     """An award's, certificate's or publication's name and who gave or published it."""
-    parts = [part for title in head.titles for part in _parts(title)]
+    parts = [part for title in head.titles for part in line_parts(title)]
     if len(parts) >= 2:
         return parts[0], parts[1]
     if parts and ", " in parts[0]:
@@ -402,7 +371,7 @@ def custom_section(section_id: str, title: str, found: list[Entry]) -> dict:
     items = []
     for entry in found[:ENTRIES]:
         head = _read_head(entry)
-        parts = [part for text in head.titles for part in _parts(text)]
+        parts = [part for text in head.titles for part in line_parts(text)]
         texts, highlights = _body(entry)
         item: dict = {
             "title": parts[0] if parts else None,
@@ -416,87 +385,3 @@ def custom_section(section_id: str, title: str, found: list[Entry]) -> dict:
             _dated(item, head.dates)
         items.append(item)
     return {"id": section_id, "title": clip(title), "items": items}
-
-
-def _name_and_level(text: str) -> tuple[str, str | None]:
-    """"Backend development (Master)" or "Go — Advanced": the name and the level."""
-    if match := re.fullmatch(r"(?P<name>.+?)\s*\((?P<level>[^(),]{1,40})\)", text):
-        return match["name"], match["level"]
-    parts = _parts(text)
-    if len(parts) == 2 and parts[1].casefold() in _LEVEL_WORDS:
-        return parts[0], parts[1]
-    return text, None
-
-
-def _named_lists(lines: list[Line]) -> list[tuple[str, str | None, list[str]]]:
-    """(name, level, keywords) for each "Name: a, b", "Name (level): a, b", emphasised name
-    with its list on the next line, or each item of a plain list."""
-    base = min((line.level for line in lines), default=0)
-    found: list[tuple[str, str | None, list[str]]] = []
-    waiting: int | None = None  # index in `found` of an emphasised name awaiting its list
-    for line in lines:
-        text = line.text
-        match = _LABELLED.fullmatch(text)
-        if match and not find_urls(match["label"]):
-            name, level = _name_and_level(match["label"])
-            found.append((name, level, _list(match["value"])))
-            waiting = None
-        elif line.level > base and not line.bullet and len(_split_top_level(text)) == 1:
-            name, level = _name_and_level(text)
-            found.append((name, level, []))
-            waiting = len(found) - 1
-        elif waiting is not None:
-            name, level, _ = found[waiting]
-            found[waiting] = (name, level, _list(text))
-            waiting = None
-        else:
-            for item in _split_top_level(text):
-                name, level = _name_and_level(item)
-                found.append((name, level, []))
-    return found
-
-
-def skills(lines: list[Line]) -> list[dict]:
-    return [{"name": clip(name), "level": clip(level, SHORT_CHARS) if level else None,
-             "keywords": keywords} for name, level, keywords in _named_lists(lines)][:ENTRIES]
-
-
-def interests(lines: list[Line]) -> list[dict]:
-    found = []
-    for name, level, keywords in _named_lists(lines):
-        # "Climbing (bouldering, route setting)" holds its keywords in the brackets.
-        if match := re.fullmatch(r"(?P<name>.+?)\s*\((?P<keywords>[^()]+)\)", name):
-            name, keywords = match["name"], keywords or _list(match["keywords"])
-        elif level:
-            keywords = keywords or _list(level)
-        found.append({"name": clip(name), "keywords": keywords})
-    return found[:ENTRIES]
-
-
-_FLUENCY_SEPARATOR = re.compile(r"\s*[:：\t]\s*|\s+[–—-]\s+")
-
-
-def languages(lines: list[Line]) -> list[dict]:
-    found = []
-    for line in lines:
-        items = _split_top_level(line.text)
-        if len(items) > 1 and not all(_FLUENCY_SEPARATOR.search(item) or "(" in item
-                                      for item in items):
-            # "English: Fluent, business level" is one language, "Polish, English" two.
-            items = [line.text] if _FLUENCY_SEPARATOR.search(line.text) else items
-        for item in items:
-            parts = _FLUENCY_SEPARATOR.split(item, maxsplit=1)
-            if len(parts) == 2:
-                language, fluency = parts
-            elif match := re.fullmatch(r"(?P<language>[^()]+?)\s*\((?P<fluency>.+)\)", item):
-                language, fluency = match["language"], match["fluency"]
-            else:
-                language, fluency = item, None
-            found.append({"language": clip(language),
-                          "fluency": clip(fluency, SHORT_CHARS) if fluency else None})
-    return found[:ENTRIES]
-
-
-LIST_READERS: dict[str, Callable[[list[Line]], list[dict]]] = {
-    "skills": skills, "languages": languages, "interests": interests,
-}

@@ -1,12 +1,14 @@
 """A CV's lines as the format parsers hand them over (`Line`), grouped into a section's
 entries (`Entry`), and what the text of one line tells: running text or a line of facts, the
-dates on it, its parts, whether it names a place."""
+dates on it, its parts, whether it names a place, and how its text splits into items."""
 
 import re
 from dataclasses import dataclass, field
 
+from cv.content.fields import KEYWORD_CHARS, KEYWORDS
 from cv.imports.dates import DateRange, find_date_range
 from cv.imports.entry_words import role_score
+from cv.imports.fitting import clip
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,35 @@ def looks_like_place(text: str, *, alone: bool = False) -> bool:
             word[:1].isupper() or not word[:1].islower() for word in text.split())
     return len(parts) <= 4 and all(part[:1].isupper() or part[:1].isdigit() for part in parts
                                    if part)
+
+
+# Splitting a line's text
+
+# "Label: value" ("Stack: Python, Go", "Sprachen: Deutsch").
+LABELLED = re.compile(r"(?P<label>[^:：]{2,40}?)\s*[:：]\s*(?P<value>\S.*)")
+
+
+def line_parts(text: str) -> list[str]:
+    """A line's parts, split at its strongest separator: tabs, bars, dots, spaced dashes."""
+    return [part for part in (part.strip() for part in STRONG_SEPARATOR.split(text)) if part]
+
+
+def item_list(text: str, limit: int = KEYWORDS) -> list[str]:
+    return [clip(item, KEYWORD_CHARS) for item in split_top_level(text) if item][:limit]
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split at commas, semicolons, bars and dots that are not inside brackets."""
+    items, depth, current = [], 0, ""
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if depth <= 0 and char in ",;·|•":
+            items.append(current.strip())
+            current, depth = "", 0
+        else:
+            current += char
+    items.append(current.strip())
+    return [item for item in items if item]

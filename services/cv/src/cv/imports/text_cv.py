@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from cv.content.fields import FORBIDDEN_CHARS, LONG_CHARS, NAME_CHARS, SHORT_CHARS
-from cv.imports import entries
+from cv.imports import entries, lists
 from cv.imports.contacts import find_emails, find_phones, find_urls, profile, url_key, web_url
 from cv.imports.fitting import clip, fit_content
 from cv.imports.headings import heading_key, section_of_heading
@@ -76,7 +76,7 @@ def content_from_lines(lines: Iterable[Line]) -> dict:
                 order.append("custom:" + custom["id"])
         else:
             if section in _LIST_SECTIONS:
-                found = entries.LIST_READERS[section](block_lines)
+                found = lists.LIST_READERS[section](block_lines)
             else:
                 found = [entries.ENTRY_READERS[section](entry)
                          for entry in _split_entries(block_lines, one_per_line=section
